@@ -1,0 +1,30 @@
+/// The part of a node's state that must be durable before the node answers any message that
+/// depends on it (Raft paper, Figure 2: currentTerm, votedFor), plus the commit index so that a
+/// restarted node never serves a state older than one it acknowledged.
+public struct HardState: Hashable, Sendable, CustomStringConvertible {
+  public var term: Term
+  public var votedFor: NodeID?
+  public var commitIndex: LogIndex
+
+  public init(term: Term = .zero, votedFor: NodeID? = nil, commitIndex: LogIndex = .zero) {
+    self.term = term
+    self.votedFor = votedFor
+    self.commitIndex = commitIndex
+  }
+
+  public var description: String {
+    "term=\(term) vote=\(votedFor.map(String.init(describing:)) ?? "none") commit=\(commitIndex)"
+  }
+}
+
+/// Everything a node needs to restart: what its ``Storage`` holds durably.
+public struct PersistentState: Hashable, Sendable {
+  public var hardState: HardState
+  /// The durable log, contiguous, starting at index 1.
+  public var entries: [LogEntry]
+
+  public init(hardState: HardState = HardState(), entries: [LogEntry] = []) {
+    self.hardState = hardState
+    self.entries = entries
+  }
+}

@@ -1,0 +1,49 @@
+extension RaftEngine {
+  /// Queues a message. A message that depends on local state (a vote, an acknowledgement, a
+  /// new term) waits until every write issued before it is durable; a leader's AppendEntries
+  /// and heartbeats and pre-vote requests do not, because the leader counts its own log only
+  /// once durable and a pre-vote changes nothing (Raft thesis 10.2.1: the leader writes its
+  /// log in parallel with replication).
+  mutating func send(_ body: MessageBody, to peer: NodeID, term messageTerm: Term? = nil) {
+    let message = Message(from: id, to: peer, term: messageTerm ?? term, body: body)
+    if sendsWithoutWaiting(body) {
+      outbox.append(message)
+    } else {
+      heldMessages.append(message)
+    }
+  }
+
+  private func sendsWithoutWaiting(_ body: MessageBody) -> Bool {
+    switch body {
+    case .appendEntries, .heartbeat: role == .leader
+    case .voteRequest(let request): request.isPreVote
+    default: false
+    }
+  }
+
+  /// Turns the state changed since the last request into a new request, and attaches the held
+  /// messages to the newest write so they leave once it is durable.
+  mutating func submitPersistence() -> PersistenceRequest? {
+    let state = hardState
+    let entries = log.takeUnsubmitted()
+    let changedHardState = state != submittedHardState
+    guard changedHardState || !entries.isEmpty else {
+      if !heldMessages.isEmpty {
+        if pendingWrites.isEmpty {
+          outbox.append(contentsOf: heldMessages)
+        } else {
+          pendingWrites[pendingWrites.count - 1].messages.append(contentsOf: heldMessages)
+        }
+        heldMessages.removeAll(keepingCapacity: true)
+      }
+      return nil
+    }
+    let requestID = PersistenceID(rawValue: nextPersistenceID)
+    nextPersistenceID += 1
+    submittedHardState = state
+    pendingWrites.append(
+      PendingWrite(id: requestID, logEndIndex: log.lastIndex, logEndTerm: log.lastTerm, messages: heldMessages))
+    heldMessages.removeAll(keepingCapacity: true)
+    return PersistenceRequest(id: requestID, hardState: changedHardState ? state : nil, entries: entries)
+  }
+}

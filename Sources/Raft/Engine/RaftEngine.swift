@@ -1,0 +1,196 @@
+import DequeModule
+
+/// The Raft protocol as a pure, deterministic value.
+///
+/// The engine performs no I/O and reads no clock: its caller feeds it inputs (``tick()``,
+/// ``step(_:)``, ``propose(_:)``, ``acknowledgePersisted(through:)``) and collects the
+/// resulting work with ``ready()``. Given the same configuration, seed and inputs, it produces
+/// the same outputs, byte for byte.
+///
+/// The caller's loop:
+/// 1. feed inputs;
+/// 2. call ``ready()``; write its ``Ready/persistence`` request (in order, then acknowledge it),
+///    send its ``Ready/messages``, apply its ``Ready/committedEntries``;
+/// 3. repeat.
+///
+/// Messages that depend on state not yet durable (a vote, an acknowledgement of entries, a
+/// new term) are held inside the engine until their write is acknowledged, so a caller cannot
+/// break the persistence rules of Figure 2 by sending too early.
+public struct RaftEngine: Sendable {
+  public let configuration: NodeConfiguration
+  var random: any RandomNumberGenerator & Sendable
+
+  // Persistent state (Figure 2), made durable through `ready()`.
+  public internal(set) var term: Term = .zero
+  public internal(set) var votedFor: NodeID?
+  public internal(set) var log: RaftLog
+
+  // Volatile state.
+  public internal(set) var role: Role = .follower
+  public internal(set) var leader: NodeID?
+  public internal(set) var commitIndex: LogIndex = .zero
+  /// The last index handed out in ``Ready/committedEntries``.
+  public internal(set) var appliedIndex: LogIndex = .zero
+  public internal(set) var statistics = EngineStatistics()
+
+  var electionElapsed = 0
+  var heartbeatElapsed = 0
+  var randomizedElectionTimeout = 0
+  var votes: [NodeID: Bool] = [:]
+  var progress: [NodeID: Progress] = [:]
+  var uncommittedBytes = 0
+  var needsBroadcast = false
+
+  // Persistence bookkeeping.
+  var submittedHardState: HardState
+  var nextPersistenceID: UInt64 = 1
+  var pendingWrites = Deque<PendingWrite>()
+  /// Messages that wait for the next write to become durable.
+  var heldMessages: [Message] = []
+  /// Messages safe to send now.
+  var outbox: [Message] = []
+
+  struct PendingWrite: Sendable {
+    var id: PersistenceID
+    var logEndIndex: LogIndex
+    var logEndTerm: Term
+    var messages: [Message]
+  }
+
+  /// Creates an engine from durable state, drawing randomness from `seed`.
+  public init(configuration: NodeConfiguration, restoring state: PersistentState = PersistentState(), seed: UInt64) {
+    self.init(configuration: configuration, restoring: state, generator: SeededGenerator(seed: seed))
+  }
+
+  /// Creates an engine from durable state, drawing randomness from `generator`.
+  public init(
+    configuration: NodeConfiguration,
+    restoring state: PersistentState = PersistentState(),
+    generator: some RandomNumberGenerator & Sendable
+  ) {
+    self.configuration = configuration
+    self.random = generator
+    self.log = RaftLog(recovered: state.entries)
+    self.term = state.hardState.term
+    self.votedFor = state.hardState.votedFor
+    self.commitIndex = min(state.hardState.commitIndex, log.lastIndex)
+    self.submittedHardState = state.hardState
+    resetElectionTimer()
+  }
+
+  public var id: NodeID { configuration.id }
+
+  /// The state to persist (see ``PersistenceRequest``).
+  public var hardState: HardState { HardState(term: term, votedFor: votedFor, commitIndex: commitIndex) }
+
+  public var status: RaftStatus {
+    RaftStatus(
+      id: id, role: role, term: term, votedFor: votedFor, leader: leader,
+      commitIndex: commitIndex, appliedIndex: appliedIndex, lastIndex: log.lastIndex,
+      persistedIndex: log.persistedIndex,
+      peers: progress.mapValues {
+        PeerProgress(
+          matchIndex: $0.matchIndex, nextIndex: $0.nextIndex, state: $0.state,
+          inflightAppends: $0.inflight.count, inflightBytes: $0.inflightBytes,
+          recentlyActive: $0.recentlyActive)
+      }
+    )
+  }
+
+  // MARK: Inputs
+
+  /// Advances the logical clock by one tick.
+  public mutating func tick() {
+    if role == .leader {
+      tickLeader()
+    } else {
+      electionElapsed += 1
+      if electionElapsed >= randomizedElectionTimeout { startElection() }
+    }
+  }
+
+  /// Starts an election now, as if the election timer had fired.
+  public mutating func campaign() {
+    if role != .leader { startElection() }
+  }
+
+  /// Proposes a command. The entry is replicated once ``ready()`` is called, so proposals
+  /// made together travel together.
+  /// - Returns: the index the command will have if it commits in the current term.
+  /// - Throws: ``ProposalError``; every case is retryable.
+  @discardableResult
+  public mutating func propose(_ command: [UInt8]) throws(ProposalError) -> LogIndex {
+    guard role == .leader else { throw .notLeader(leaderHint: leader) }
+    let limit = configuration.maxUncommittedBytes
+    if uncommittedBytes > 0 && uncommittedBytes + command.count > limit {
+      throw .uncommittedLogFull(limitBytes: limit)
+    }
+    uncommittedBytes += command.count
+    let index = log.lastIndex + 1
+    log.append(LogEntry(index: index, term: term, kind: .command, payload: command))
+    needsBroadcast = true
+    return index
+  }
+
+  /// Handles a message from a peer.
+  public mutating func step(_ message: Message) {
+    guard message.to == id, message.from != id, configuration.members.contains(message.from) else { return }
+    guard admitTerm(of: message) else { return }
+
+    switch message.body {
+    case .voteRequest(let request):
+      handleVoteRequest(request, from: message.from, term: message.term)
+    case .voteResponse(let response):
+      handleVoteResponse(response, from: message.from)
+    case .appendEntries(let append):
+      followLeader(message.from)
+      handleAppendEntries(append, from: message.from)
+    case .heartbeat(let heartbeat):
+      followLeader(message.from)
+      handleHeartbeat(heartbeat, from: message.from)
+    case .appendResponse(let response):
+      guard role == .leader else { return }
+      handleAppendResponse(response, from: message.from)
+    case .heartbeatResponse:
+      guard role == .leader else { return }
+      handleHeartbeatResponse(from: message.from)
+    }
+  }
+
+  /// Tells the leader that messages to `peer` are not getting through (a broken connection,
+  /// a full send queue), so it stops streaming and probes instead.
+  public mutating func reportUnreachable(_ peer: NodeID) {
+    guard role == .leader, progress[peer]?.state == .replicate else { return }
+    progress[peer]!.becomeProbe()
+  }
+
+  // MARK: Outputs
+
+  /// Collects the work produced since the last call.
+  public mutating func ready() -> Ready {
+    if needsBroadcast {
+      needsBroadcast = false
+      if role == .leader { broadcastAppend(sendIfEmpty: false) }
+    }
+    var ready = Ready()
+    ready.persistence = submitPersistence()
+    ready.messages = outbox
+    outbox.removeAll(keepingCapacity: true)
+    let applicable = min(commitIndex, log.persistedIndex)
+    if applicable > appliedIndex {
+      ready.committedEntries = Array(log.entries(in: (appliedIndex + 1)...applicable))
+      appliedIndex = applicable
+    }
+    return ready
+  }
+
+  /// Storage reports that every request up to and including `id` is durable.
+  public mutating func acknowledgePersisted(through id: PersistenceID) {
+    while let write = pendingWrites.first, write.id <= id {
+      pendingWrites.removeFirst()
+      log.markPersisted(through: write.logEndIndex, term: write.logEndTerm)
+      outbox.append(contentsOf: write.messages)
+    }
+    if role == .leader, advanceCommitIndex() { broadcastAppend(sendIfEmpty: true) }
+  }
+}

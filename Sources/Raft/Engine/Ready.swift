@@ -1,0 +1,47 @@
+/// Identifies one ``PersistenceRequest``. Identifiers increase by one per request.
+public struct PersistenceID: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+  public var rawValue: UInt64
+  public init(rawValue: UInt64) { self.rawValue = rawValue }
+  public static func < (lhs: PersistenceID, rhs: PersistenceID) -> Bool { lhs.rawValue < rhs.rawValue }
+  public var description: String { "#\(rawValue)" }
+}
+
+/// State the engine needs made durable. Requests must become durable in the order the engine
+/// issues them; acknowledge with ``RaftEngine/acknowledgePersisted(through:)``.
+public struct PersistenceRequest: Hashable, Sendable {
+  public var id: PersistenceID
+  /// The new hard state, if it changed since the previous request.
+  public var hardState: HardState?
+  /// Entries to write. If the first one's index is at or below the last stored index, the
+  /// stored entries from that index on are replaced (a conflict with the leader's log).
+  public var entries: [LogEntry]
+
+  public init(id: PersistenceID, hardState: HardState?, entries: [LogEntry]) {
+    self.id = id
+    self.hardState = hardState
+    self.entries = entries
+  }
+}
+
+/// What the engine asks its caller to do after the inputs since the last call to
+/// ``RaftEngine/ready()``.
+///
+/// Do the three parts independently, in any order: `messages` are already safe to send (the
+/// engine itself holds back any message that depends on unacknowledged persistence), and
+/// `committedEntries` are committed and durable locally.
+public struct Ready: Sendable {
+  /// Write this, then acknowledge it.
+  public var persistence: PersistenceRequest?
+  /// Send these to their destinations.
+  public var messages: [Message] = []
+  /// Apply these in order (command entries go to the state machine; the others are internal).
+  public var committedEntries: [LogEntry] = []
+
+  public init(persistence: PersistenceRequest? = nil, messages: [Message] = [], committedEntries: [LogEntry] = []) {
+    self.persistence = persistence
+    self.messages = messages
+    self.committedEntries = committedEntries
+  }
+
+  public var isEmpty: Bool { persistence == nil && messages.isEmpty && committedEntries.isEmpty }
+}
