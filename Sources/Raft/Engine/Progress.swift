@@ -62,6 +62,19 @@ struct Progress: Sendable {
     return true
   }
 
+  /// After a heartbeat reply: a probe may send again, and a full window frees its oldest slot.
+  mutating func unpauseAfterHeartbeat(maxInflightAppends: Int, maxInflightBytes: Int) {
+    switch state {
+    case .probe:
+      probeSent = false
+    case .replicate:
+      guard isPaused(maxInflightAppends: maxInflightAppends, maxInflightBytes: maxInflightBytes),
+        let first = inflight.popFirst()
+      else { return }
+      inflightBytes -= first.bytes
+    }
+  }
+
   mutating func recordSent(lastIndex: LogIndex, bytes: Int) {
     inflight.append((lastIndex, bytes))
     inflightBytes += bytes

@@ -99,10 +99,14 @@ extension RaftEngine {
   mutating func handleHeartbeatResponse(from peer: NodeID) {
     guard progress[peer] != nil else { return }
     progress[peer]!.recentlyActive = true
-    // A reply proves the follower is reachable: let a paused probe try again.
-    if progress[peer]!.state == .probe { progress[peer]!.probeSent = false }
+    // A reply proves the follower is reachable while it still lacks entries: the AppendEntries
+    // carrying them may have been lost. Let one more through (a paused probe, or the oldest
+    // slot of a full window); if the follower misses its predecessor it rejects, and the
+    // leader falls back to probing instead of waiting forever for acknowledgements.
+    progress[peer]!.unpauseAfterHeartbeat(
+      maxInflightAppends: configuration.maxInflightAppends, maxInflightBytes: configuration.maxInflightBytes)
     if progress[peer]!.matchIndex < log.lastIndex {
-      sendAppend(to: peer, sendIfEmpty: false)
+      sendAppend(to: peer, sendIfEmpty: true)
     }
   }
 
