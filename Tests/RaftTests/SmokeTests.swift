@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Raft
 
 @Test func threeNodesElectALeaderAndCommit() throws {

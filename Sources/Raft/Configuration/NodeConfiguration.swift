@@ -56,9 +56,12 @@ public struct NodeConfiguration: Sendable {
     let sorted = members.sorted()
     for (a, b) in zip(sorted, sorted.dropFirst()) where a == b { throw .duplicateMember(a) }
     guard sorted.contains(id) else { throw .notAMember(id: id, members: sorted) }
-    guard heartbeatIntervalTicks > 0 else { throw .notPositive(option: "heartbeatIntervalTicks", value: heartbeatIntervalTicks) }
+    guard heartbeatIntervalTicks > 0 else {
+      throw .notPositive(option: "heartbeatIntervalTicks", value: heartbeatIntervalTicks)
+    }
     guard electionTimeoutTicks > heartbeatIntervalTicks else {
-      throw .electionTimeoutNotAboveHeartbeat(electionTimeoutTicks: electionTimeoutTicks, heartbeatIntervalTicks: heartbeatIntervalTicks)
+      throw .electionTimeoutNotAboveHeartbeat(
+        electionTimeoutTicks: electionTimeoutTicks, heartbeatIntervalTicks: heartbeatIntervalTicks)
     }
     let limits = [
       ("maxEntriesPerAppend", maxEntriesPerAppend), ("maxBytesPerAppend", maxBytesPerAppend),

@@ -37,7 +37,8 @@ extension RaftEngine {
     progress[peer] = peerProgress
     statistics.appendMessagesSent += 1
     statistics.entriesSent += entries.count
-    let append = AppendEntries(prevLogIndex: prevIndex, prevLogTerm: prevTerm, entries: entries, leaderCommit: commitIndex)
+    let append = AppendEntries(
+      prevLogIndex: prevIndex, prevLogTerm: prevTerm, entries: entries, leaderCommit: commitIndex)
     send(.appendEntries(append), to: peer)
     return true
   }
@@ -143,7 +144,9 @@ extension RaftEngine {
     }
     guard log.term(at: append.prevLogIndex) == append.prevLogTerm else {
       let hint = configuration.backtracking.conflictHint(rejecting: append.prevLogIndex, in: log)
-      send(.appendResponse(AppendResponse(result: .rejected(rejectedIndex: append.prevLogIndex, hint: hint))), to: leaderID)
+      send(
+        .appendResponse(AppendResponse(result: .rejected(rejectedIndex: append.prevLogIndex, hint: hint))), to: leaderID
+      )
       return
     }
     if let changed = log.merge(append.entries) {

@@ -44,7 +44,8 @@ public final class MemoryStorage: Storage {
     state.withLock { PersistentState(hardState: $0.durable.hardState, entries: $0.durable.entries) }
   }
 
-  public func persist(_ request: PersistenceRequest, completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+  public func persist(_ request: PersistenceRequest, completion: @escaping @Sendable (Result<Void, any Error>) -> Void)
+  {
     state.withLock {
       $0.volatile.apply(request)
       $0.waiting.append(completion)
