@@ -72,6 +72,7 @@ public struct NodeConfiguration: Sendable {
 
     self.id = id
     self.members = sorted
+    self.peers = sorted.filter { $0 != id }
     self.electionTimeoutTicks = electionTimeoutTicks
     self.heartbeatIntervalTicks = heartbeatIntervalTicks
     self.preVote = preVote
@@ -84,8 +85,8 @@ public struct NodeConfiguration: Sendable {
     self.backtracking = backtracking
   }
 
-  /// The other members.
-  public var peers: [NodeID] { members.filter { $0 != id } }
+  /// The other members, sorted.
+  public let peers: [NodeID]
   /// How many members make a majority.
   public var quorum: Int { members.count / 2 + 1 }
 }
