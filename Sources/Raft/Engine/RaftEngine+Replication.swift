@@ -73,7 +73,8 @@ extension RaftEngine {
       if advanced && advanceCommitIndex() {
         broadcastAppend(sendIfEmpty: true)
       } else if wasPaused {
-        sendAppend(to: peer, sendIfEmpty: false)
+        // Commit-index broadcasts skipped this follower while it was paused: send even if empty.
+        sendAppend(to: peer, sendIfEmpty: true)
       }
       while sendAppend(to: peer, sendIfEmpty: false) {}
 
