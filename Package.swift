@@ -37,11 +37,13 @@ let package = Package(
     .executableTarget(
       name: "raft-bench",
       dependencies: [
-        "Raft",
+        "Raft", "MallocCounter",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/raft-bench"
     ),
+    // Counts heap allocations by wrapping malloc and friends; linked only into raft-bench.
+    .target(name: "MallocCounter", path: "Benchmarks/MallocCounter"),
     .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"], resources: [.copy("testdata")]),
     .testTarget(name: "RaftTestingTests", dependencies: ["Raft", "RaftTesting"]),
   ],

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Raft
+
+/// `raft-bench engine`: the engine's own throughput, latency and allocations, without I/O.
+struct EngineBenchmark: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "engine",
+    abstract: "Committed entries per second of three engines in one process, without I/O.",
+    discussion: """
+      Method: three RaftEngine values run on one thread. Node 1 is elected first. Each cycle the
+      leader is handed --batch proposals (one freshly allocated --size-byte payload each), then
+      every node, leader first, steps the messages waiting for it and drains ready(): messages
+      go straight into the receiver's inbox and every persistence request is acknowledged at
+      once. No ticks: heartbeats and elections play no part. A warm-up (--warmup entries) runs
+      first on the same cluster; then --entries proposals are measured.
+
+      ops/s: measured entries divided by the time from the first measured proposal until the
+      leader applied the last one; the work of all three nodes (a trivial state machine that
+      checks order and size) is inside that time, on one core.
+      p50/p99: per entry, the time from the start of the cycle that proposed it until the
+      leader's ready() returned it as committed.
+      allocs/entry, bytes/entry: heap allocations (malloc, calloc, realloc, posix_memalign,
+      aligned_alloc, memalign) in the whole process during the measured run, counted by the
+      MallocCounter target's wrappers around glibc's allocator, divided by the entries. The
+      payload each proposal allocates is excluded (counted separately as payload_allocs_per_op
+      in JSON), so the figure is the engine's and the harness's own; the harness reuses its
+      buffers. "n/a" where the counter does not work (not glibc).
+      entries/append: entries the leader sent per AppendEntries message.
+
+      After each run, every node must have applied every entry exactly once, in order, or the
+      benchmark fails; so it cannot silently measure nothing.
+      """
+  )
+
+  enum Backtracking: String, CaseIterable, ExpressibleByArgument {
+    case decrement
+    case conflictHint = "conflict-hint"
+
+    var strategy: any LogBacktracking {
+      switch self {
+      case .decrement: DecrementBacktracking()
+      case .conflictHint: ConflictHintBacktracking()
+      }
+    }
+  }
+
+  @Option(help: "Entries to measure per configuration.")
+  var entries = 1_000_000
+
+  @Option(help: "Payload bytes per entry.")
+  var size = 64
+
+  @Option(
+    name: .customLong("batch"),
+    help: "Proposals per ready cycle; repeat to measure several (default: 1, 16 and 256).")
+  var batches: [Int] = []
+
+  @Option(
+    help: """
+      Log backtracking strategy (\(Backtracking.allCases.map(\.rawValue).joined(separator: ", "))). \
+      Steady-state replication has no rejections, so it only matters once followers diverge.
+      """)
+  var backtracking: Backtracking = .conflictHint
+
+  @Option(help: "Entries to run before measuring (default: a tenth of --entries, at most 100,000).")
+  var warmup: Int?
+
+  @OptionGroup var output: OutputOptions
+
+  func validate() throws {
+    guard entries > 0 else { throw ValidationError("--entries must be positive") }
+    guard size >= 0 else { throw ValidationError("--size must not be negative") }
+    guard batches.allSatisfy({ $0 > 0 }) else { throw ValidationError("--batch must be positive") }
+    guard (warmup ?? 0) >= 0 else { throw ValidationError("--warmup must not be negative") }
+  }
+
+  func run() throws {
+    var reporter = output.makeReporter()
+    for batch in batches.isEmpty ? [1, 16, 256] : batches {
+      let run = EngineRun(
+        entries: entries, warmup: warmup ?? min(entries / 10, 100_000), payloadSize: size, batch: batch,
+        backtracking: backtracking.strategy)
+      let measurement = try run.measure()
+      reporter.report(result(of: measurement, batch: batch))
+    }
+    reporter.finish()
+  }
+
+  private func result(of measurement: EngineRun.Measurement, batch: Int) -> BenchmarkResult {
+    let perEntry = { (total: UInt64) in Double(total) / Double(entries) }
+    let counting = AllocationCounter.isWorking
+    return BenchmarkResult(
+      bench: "engine",
+      parameters: [
+        ("batch", .integer(batch)), ("size", .integer(size)), ("entries", .integer(entries)),
+        ("backtracking", .text(backtracking.rawValue)),
+      ],
+      operationsPerSecond: Double(entries) / (Double(measurement.nanoseconds) / 1e9),
+      p50Microseconds: measurement.p50Microseconds,
+      p99Microseconds: measurement.p99Microseconds,
+      metrics: [
+        .init(
+          key: "allocs_per_op", label: "allocs/entry", value: counting ? perEntry(measurement.engineAllocations) : nil,
+          decimals: 3),
+        .init(
+          key: "alloc_bytes_per_op", label: "bytes/entry", value: counting ? perEntry(measurement.engineBytes) : nil,
+          decimals: 1),
+        .init(
+          key: "payload_allocs_per_op", label: "payload allocs/entry",
+          value: counting ? perEntry(measurement.payloadAllocations) : nil, decimals: 3),
+        .init(key: "entries_per_append", label: "entries/append", value: measurement.entriesPerAppend, decimals: 1),
+      ]
+    )
+  }
+}
