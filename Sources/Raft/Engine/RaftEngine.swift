@@ -174,8 +174,12 @@ public struct RaftEngine: Sendable {
     }
     var ready = Ready()
     ready.persistence = submitPersistence()
-    ready.messages = outbox
-    outbox.removeAll(keepingCapacity: true)
+    if !outbox.isEmpty {
+      // Only when there is something to hand over: the copy shares the outbox's buffer, so
+      // emptying the outbox allocates a new one.
+      ready.messages = outbox
+      outbox.removeAll(keepingCapacity: true)
+    }
     let applicable = min(commitIndex, log.persistedIndex)
     if applicable > appliedIndex {
       ready.committedEntries = Array(log.entries(in: (appliedIndex + 1)...applicable))
