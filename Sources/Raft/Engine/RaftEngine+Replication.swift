@@ -116,10 +116,17 @@ extension RaftEngine {
   /// as it is durable, and only if that entry is of the current term (Figure 8).
   /// - Returns: whether the commit index moved.
   mutating func advanceCommitIndex() -> Bool {
-    var matches = configuration.peers.map { progress[$0]?.matchIndex ?? .zero }
-    matches.append(log.persistedIndex)
-    matches.sort(by: >)
-    let candidate = matches[configuration.quorum - 1]
+    // Runs on every acknowledgement: sort the match indexes in stack memory, not a new array.
+    let peers = configuration.peers
+    let candidate = withUnsafeTemporaryAllocation(of: LogIndex.self, capacity: peers.count + 1) { buffer in
+      var matches = buffer
+      for (slot, peer) in peers.enumerated() {
+        matches.initializeElement(at: slot, to: progress[peer]?.matchIndex ?? .zero)
+      }
+      matches.initializeElement(at: peers.count, to: log.persistedIndex)
+      matches.sort(by: >)
+      return matches[configuration.quorum - 1]
+    }
     guard candidate > commitIndex, log.term(at: candidate) == term else { return false }
     commit(through: candidate)
     return true
