@@ -13,28 +13,31 @@ extension RaftEngine {
   /// - Returns: whether a message was sent.
   @discardableResult
   mutating func sendAppend(to peer: NodeID, sendIfEmpty: Bool) -> Bool {
-    guard var peerProgress = progress[peer],
-      !peerProgress.isPaused(
-        maxInflightAppends: configuration.maxInflightAppends, maxInflightBytes: configuration.maxInflightBytes)
+    let maxInflightAppends = configuration.maxInflightAppends
+    let maxInflightBytes = configuration.maxInflightBytes
+    guard
+      let nextIndex = progress[peer].flatMap({
+        $0.isPaused(maxInflightAppends: maxInflightAppends, maxInflightBytes: maxInflightBytes) ? nil : $0.nextIndex
+      })
     else { return false }
-    let prevIndex = peerProgress.nextIndex - 1
+    let prevIndex = nextIndex - 1
     guard let prevTerm = log.term(at: prevIndex) else {
-      preconditionFailure("progress of \(peer) points outside the log (next \(peerProgress.nextIndex))")
+      preconditionFailure("progress of \(peer) points outside the log (next \(nextIndex))")
     }
     let entries = log.entries(
-      from: peerProgress.nextIndex, maxCount: configuration.maxEntriesPerAppend,
-      maxBytes: configuration.maxBytesPerAppend)
+      from: nextIndex, maxCount: configuration.maxEntriesPerAppend, maxBytes: configuration.maxBytesPerAppend)
     if entries.isEmpty && !sendIfEmpty { return false }
 
-    switch peerProgress.state {
-    case .replicate:
-      if let last = entries.last {
-        peerProgress.recordSent(lastIndex: last.index, bytes: entries.reduce(0) { $0 + $1.budgetBytes })
+    updateProgress(of: peer) { peerProgress in
+      switch peerProgress.state {
+      case .replicate:
+        if let last = entries.last {
+          peerProgress.recordSent(lastIndex: last.index, bytes: entries.reduce(0) { $0 + $1.budgetBytes })
+        }
+      case .probe:
+        peerProgress.probeSent = true
       }
-    case .probe:
-      peerProgress.probeSent = true
     }
-    progress[peer] = peerProgress
     statistics.appendMessagesSent += 1
     statistics.entriesSent += entries.count
     let append = AppendEntries(
@@ -54,25 +57,32 @@ extension RaftEngine {
   }
 
   mutating func handleAppendResponse(_ response: AppendResponse, from peer: NodeID) {
-    guard var peerProgress = progress[peer] else { return }
-    peerProgress.recentlyActive = true
     switch response.result {
     case .accepted(let matchIndex):
-      let wasPaused = peerProgress.isPaused(
-        maxInflightAppends: configuration.maxInflightAppends, maxInflightBytes: configuration.maxInflightBytes)
-      let advanced = peerProgress.acknowledge(through: matchIndex)
-      if peerProgress.state == .probe && (advanced || peerProgress.matchIndex == matchIndex) {
-        if peerProgress.rejectionsInCatchUp > 0 {
-          statistics.catchUps += 1
-          statistics.catchUpRoundTrips += peerProgress.rejectionsInCatchUp + 1
+      let maxInflightAppends = configuration.maxInflightAppends
+      let maxInflightBytes = configuration.maxInflightBytes
+      let outcome = updateProgress(of: peer) { peerProgress in
+        peerProgress.recentlyActive = true
+        let wasPaused = peerProgress.isPaused(
+          maxInflightAppends: maxInflightAppends, maxInflightBytes: maxInflightBytes)
+        let advanced = peerProgress.acknowledge(through: matchIndex)
+        // The rejections of a catch-up that this acknowledgement completes.
+        var catchUpRejections = 0
+        if peerProgress.state == .probe && (advanced || peerProgress.matchIndex == matchIndex) {
+          catchUpRejections = peerProgress.rejectionsInCatchUp
           peerProgress.rejectionsInCatchUp = 0
+          peerProgress.becomeReplicate()
         }
-        peerProgress.becomeReplicate()
+        return (wasPaused: wasPaused, advanced: advanced, catchUpRejections: catchUpRejections)
       }
-      progress[peer] = peerProgress
-      if advanced && advanceCommitIndex() {
+      guard let outcome else { return }
+      if outcome.catchUpRejections > 0 {
+        statistics.catchUps += 1
+        statistics.catchUpRoundTrips += outcome.catchUpRejections + 1
+      }
+      if outcome.advanced && advanceCommitIndex() {
         broadcastAppend(sendIfEmpty: true)
-      } else if wasPaused {
+      } else if outcome.wasPaused {
         // Commit-index broadcasts skipped this follower while it was paused: send even if empty.
         sendAppend(to: peer, sendIfEmpty: true)
       }
@@ -80,22 +90,31 @@ extension RaftEngine {
 
     case .rejected(let rejectedIndex, let hint):
       // A rejection of a request older than what we already know matched is stale.
-      let stale =
-        switch peerProgress.state {
+      let stale = updateProgress(of: peer) { peerProgress in
+        peerProgress.recentlyActive = true
+        return switch peerProgress.state {
         case .replicate: rejectedIndex <= peerProgress.matchIndex
         case .probe: rejectedIndex != peerProgress.nextIndex - 1
         }
-      guard !stale else {
-        progress[peer] = peerProgress
-        return
       }
+      guard stale == false else { return }
       let suggested = configuration.backtracking.nextIndex(afterRejectionAt: rejectedIndex, hint: hint, leaderLog: log)
-      peerProgress.becomeProbe()
-      peerProgress.nextIndex = max(peerProgress.matchIndex + 1, min(suggested, rejectedIndex))
-      peerProgress.rejectionsInCatchUp += 1
-      progress[peer] = peerProgress
+      updateProgress(of: peer) { peerProgress in
+        peerProgress.becomeProbe()
+        peerProgress.nextIndex = max(peerProgress.matchIndex + 1, min(suggested, rejectedIndex))
+        peerProgress.rejectionsInCatchUp += 1
+      }
       sendAppend(to: peer, sendIfEmpty: true)
     }
+  }
+
+  /// Changes the progress of `peer` in place. Changing a copy instead would copy its in-flight
+  /// queue (the dictionary still shares it): one allocation per AppendEntries and per answer.
+  /// - Returns: what `change` returns, or nil if `peer` has no progress.
+  @discardableResult
+  mutating func updateProgress<Result>(of peer: NodeID, _ change: (inout Progress) -> Result) -> Result? {
+    guard let slot = progress.index(forKey: peer) else { return nil }
+    return change(&progress.values[slot])
   }
 
   mutating func handleHeartbeatResponse(from peer: NodeID) {
