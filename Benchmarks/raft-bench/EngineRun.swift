@@ -1,4 +1,3 @@
-import MallocCounter
 import Raft
 
 /// One measured configuration of the engine benchmark: a fresh cluster, a warm-up, a measured
@@ -8,10 +7,9 @@ struct EngineRun {
     var nanoseconds: UInt64
     var p50Microseconds: Double
     var p99Microseconds: Double
-    /// Allocations during the measured run, without the proposals' payloads.
-    var engineAllocations: UInt64
-    var engineBytes: UInt64
-    var payloadAllocations: UInt64
+    /// Allocations during the measured run (the proposals' payloads are made before it).
+    var allocations: UInt64
+    var allocatedBytes: UInt64
     var entriesPerAppend: Double
   }
 
@@ -39,15 +37,15 @@ struct EngineRun {
     try cluster.electLeader()
     // Log indexes: the no-op, then every proposal.
     var latencies = LatencyRecorder(capacity: Int(cluster.leader.log.lastIndex.rawValue) + warmup + entries)
-    let template = (0..<payloadSize).map { UInt8(truncatingIfNeeded: $0) }
 
-    _ = try drive(&cluster, proposals: warmup, template: template, latencies: &latencies)
+    try drive(&cluster, payloads: payloads(count: warmup), latencies: &latencies)
 
+    let measured = payloads(count: entries)
     latencies.start(at: cluster.leader.log.lastIndex + 1)
     let statisticsBefore = cluster.leader.statistics
     let allocationsBefore = AllocationCounter.snapshot()
     let start = MonotonicClock.nanoseconds()
-    let payload = try drive(&cluster, proposals: entries, template: template, latencies: &latencies)
+    try drive(&cluster, payloads: measured, latencies: &latencies)
     let end = MonotonicClock.nanoseconds()
     let allocated = AllocationCounter.snapshot() - allocationsBefore
     let statisticsAfter = cluster.leader.statistics
@@ -63,51 +61,44 @@ struct EngineRun {
     let sent = statisticsAfter.entriesSent - statisticsBefore.entriesSent
     return Measurement(
       nanoseconds: end - start, p50Microseconds: percentiles[0], p99Microseconds: percentiles[1],
-      engineAllocations: allocated.allocations - payload.allocations, engineBytes: allocated.bytes - payload.bytes,
-      payloadAllocations: payload.allocations, entriesPerAppend: appends > 0 ? Double(sent) / Double(appends) : 0)
+      allocations: allocated.allocations, allocatedBytes: allocated.bytes,
+      entriesPerAppend: appends > 0 ? Double(sent) / Double(appends) : 0)
   }
 
-  /// Proposes `proposals` entries, `batch` per cycle, and runs cycles until the leader applied
-  /// them all.
-  /// - Returns: what allocating the payloads cost, to tell it apart from the engine's cost.
-  private func drive(
-    _ cluster: inout EngineCluster, proposals: Int, template: [UInt8], latencies: inout LatencyRecorder
-  ) throws -> AllocationCounter.Snapshot {
-    let target = cluster.applied[0].commands + proposals
-    var proposed = 0
-    var payloadCost = AllocationCounter.Snapshot(allocations: 0, bytes: 0)
+  /// Proposes `payloads`, `batch` per cycle, and runs cycles until the leader applied them all.
+  private func drive(_ cluster: inout EngineCluster, payloads: [[UInt8]], latencies: inout LatencyRecorder) throws {
+    let target = cluster.applied[0].commands + payloads.count
+    var next = payloads.startIndex
     while cluster.applied[0].commands < target {
       let cycleStart = MonotonicClock.nanoseconds()
-      var inCycle = 0
-      proposing: while inCycle < batch && proposed < proposals {
-        let before = AllocationCounter.snapshot()
-        let payload = Self.freshCopy(of: template)
-        payloadCost.allocations += malloc_counter_allocations() - before.allocations
-        payloadCost.bytes += malloc_counter_bytes() - before.bytes
+      let cycleEnd = min(next + batch, payloads.endIndex)
+      while next < cycleEnd {
         do {
-          let index = try cluster.propose(payload)
+          let index = try cluster.propose(payloads[next])
           latencies.proposed(index, at: cycleStart)
         } catch {
           // The uncommitted log is full: let replication catch up.
           guard case .uncommittedLogFull = error else { throw Failure.rejectedProposal(error) }
-          break proposing
+          break
         }
-        proposed += 1
-        inCycle += 1
+        next += 1
       }
       try cluster.runCycle { committed in
         let now = MonotonicClock.nanoseconds()
         for entry in committed where entry.kind == .command { latencies.committed(entry.index, at: now) }
       }
     }
-    return payloadCost
   }
 
-  /// A payload in its own buffer, as a client's command arriving from the network would be
-  /// (copying an Array would only share the template's buffer).
-  private static func freshCopy(of template: [UInt8]) -> [UInt8] {
-    [UInt8](unsafeUninitializedCapacity: template.count) { buffer, initialized in
-      initialized = buffer.initialize(fromContentsOf: template)
+  /// Payloads in buffers of their own, as commands arriving from clients would be. They are
+  /// made before a run: allocating them is the client's cost, not the engine's, and the engine
+  /// keeps every entry anyway (no log compaction yet), so making them early costs no memory.
+  private func payloads(count: Int) -> [[UInt8]] {
+    (0..<count).map { number in
+      [UInt8](unsafeUninitializedCapacity: payloadSize) { buffer, initialized in
+        for offset in buffer.indices { buffer[offset] = UInt8(truncatingIfNeeded: number &+ offset) }
+        initialized = payloadSize
+      }
     }
   }
 }
