@@ -172,20 +172,22 @@ public struct RaftEngine: Sendable {
       needsBroadcast = false
       if role == .leader { broadcastAppend(sendIfEmpty: false) }
     }
-    var ready = Ready()
-    ready.persistence = submitPersistence()
+    let persistence = submitPersistence()
+    var messages: [Message] = []
     if !outbox.isEmpty {
       // Only when there is something to hand over: the copy shares the outbox's buffer, so
       // emptying the outbox allocates a new one.
-      ready.messages = outbox
+      messages = outbox
       outbox.removeAll(keepingCapacity: true)
     }
+    var committedEntries: [LogEntry] = []
     let applicable = min(commitIndex, log.persistedIndex)
     if applicable > appliedIndex {
-      ready.committedEntries = Array(log.entries(in: (appliedIndex + 1)...applicable))
+      committedEntries = Array(log.entries(in: (appliedIndex + 1)...applicable))
       appliedIndex = applicable
     }
-    return ready
+    // Built once from its parts: filling in a Ready field by field copied it twice per call.
+    return Ready(persistence: persistence, messages: messages, committedEntries: committedEntries)
   }
 
   /// Storage reports that every request up to and including `id` is durable.
