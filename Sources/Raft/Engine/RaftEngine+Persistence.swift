@@ -41,9 +41,12 @@ extension RaftEngine {
     let requestID = PersistenceID(rawValue: nextPersistenceID)
     nextPersistenceID += 1
     submittedHardState = state
+    // An empty list is not handed over: sharing its buffer would make the next held message
+    // copy it (a leader, whose writes hold no messages, paid an allocation per write).
+    let messages = heldMessages.isEmpty ? [] : heldMessages
     pendingWrites.append(
-      PendingWrite(id: requestID, logEndIndex: log.lastIndex, logEndTerm: log.lastTerm, messages: heldMessages))
-    heldMessages.removeAll(keepingCapacity: true)
+      PendingWrite(id: requestID, logEndIndex: log.lastIndex, logEndTerm: log.lastTerm, messages: messages))
+    if !messages.isEmpty { heldMessages.removeAll(keepingCapacity: true) }
     return PersistenceRequest(id: requestID, hardState: changedHardState ? state : nil, entries: entries)
   }
 }
