@@ -7,28 +7,31 @@ struct EngineBenchmark: ParsableCommand {
     commandName: "engine",
     abstract: "Committed entries per second of three engines in one process, without I/O.",
     discussion: """
-      Method: three RaftEngine values run on one thread. Node 1 is elected first. Each cycle the
-      leader is handed --batch proposals of --size bytes (each payload in its own buffer, made
-      before the run: allocating it is the client's cost, not the engine's), then
-      every node, leader first, steps the messages waiting for it and drains ready(): messages
-      go straight into the receiver's inbox and every persistence request is acknowledged at
-      once. No ticks: heartbeats and elections play no part. A warm-up (--warmup entries) runs
-      first on the same cluster; then --entries proposals are measured.
+      Method. Three RaftEngine values run on one thread; node 1 is elected first. Each cycle \
+      the leader is handed --batch proposals of --size bytes, then every node, leader first, \
+      steps the messages waiting for it and drains ready(): messages go straight into the \
+      receiver's inbox and every persistence request is acknowledged at once. No ticks, so \
+      heartbeats and elections play no part. Payloads are made before the run, each in its own \
+      buffer: allocating them is the client's cost, not the engine's. A warm-up (--warmup) runs \
+      first on the same cluster, then --entries proposals are measured.
 
-      ops/s: measured entries divided by the time from the first measured proposal until the
-      leader applied the last one; the work of all three nodes (a trivial state machine that
-      checks order and size) is inside that time, on one core.
-      p50/p99: per entry, the time from the start of the cycle that proposed it until the
-      leader's ready() returned it as committed.
-      allocs/entry, bytes/entry: heap allocations (malloc, calloc, realloc, posix_memalign,
-      aligned_alloc, memalign) in the whole process during the measured run, counted by the
-      MallocCounter target's wrappers around glibc's allocator, divided by the entries. The
-      harness reuses its own buffers, so the figure is the engine's. "n/a" where the counter
-      does not work (not glibc).
+      ops/s: measured entries divided by the time from the first measured proposal until the \
+      leader applied the last one. The work of all three nodes, including a trivial state \
+      machine that checks order and size, is inside that time, on one core.
+
+      p50/p99 µs: per entry, from the start of the cycle that proposed it until the leader's \
+      ready() returned it as committed.
+
+      allocs/entry, bytes/entry: heap allocations (malloc, calloc, realloc, posix_memalign, \
+      aligned_alloc, memalign) in the whole process during the measured run, divided by the \
+      entries. They are counted by the MallocCounter target, which wraps glibc's allocator; \
+      the harness reuses its own buffers, so the figures are the engine's. "n/a" where the \
+      counter does not work (not glibc).
+
       entries/append: entries the leader sent per AppendEntries message.
 
-      After each run, every node must have applied every entry exactly once, in order, or the
-      benchmark fails; so it cannot silently measure nothing.
+      After each run every node must have applied every entry exactly once and in order, or \
+      the benchmark fails, so it cannot silently measure nothing.
       """
   )
 
