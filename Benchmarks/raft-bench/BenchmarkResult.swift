@@ -14,7 +14,7 @@ struct BenchmarkResult {
     var label: String
     /// nil when the figure could not be measured on this machine.
     var value: Double?
-    /// Digits after the decimal point in the table.
+    /// Digits after the decimal point in the table; 0 prints the integer with thousands separators.
     var decimals: Int
   }
 

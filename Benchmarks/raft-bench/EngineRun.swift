@@ -5,6 +5,7 @@ import Raft
 struct EngineRun {
   struct Measurement {
     var nanoseconds: UInt64
+    var cpuNanoseconds: UInt64
     var p50Microseconds: Double
     var p99Microseconds: Double
     /// Allocations during the measured run (the proposals' payloads are made before it).
@@ -45,7 +46,9 @@ struct EngineRun {
     let statisticsBefore = cluster.leader.statistics
     let allocationsBefore = AllocationCounter.snapshot()
     let start = MonotonicClock.nanoseconds()
+    let cpuStart = MonotonicClock.threadCPUNanoseconds()
     try drive(&cluster, payloads: measured, latencies: &latencies)
+    let cpuEnd = MonotonicClock.threadCPUNanoseconds()
     let end = MonotonicClock.nanoseconds()
     let allocated = AllocationCounter.snapshot() - allocationsBefore
     let statisticsAfter = cluster.leader.statistics
@@ -60,7 +63,8 @@ struct EngineRun {
     let appends = statisticsAfter.appendMessagesSent - statisticsBefore.appendMessagesSent
     let sent = statisticsAfter.entriesSent - statisticsBefore.entriesSent
     return Measurement(
-      nanoseconds: end - start, p50Microseconds: percentiles[0], p99Microseconds: percentiles[1],
+      nanoseconds: end - start, cpuNanoseconds: cpuEnd - cpuStart, p50Microseconds: percentiles[0],
+      p99Microseconds: percentiles[1],
       allocations: allocated.allocations, allocatedBytes: allocated.bytes,
       entriesPerAppend: appends > 0 ? Double(sent) / Double(appends) : 0)
   }

@@ -41,7 +41,9 @@ struct ResultReporter {
     cells.append(NumberFormatting.fixed(result.p50Microseconds, decimals: 1))
     cells.append(NumberFormatting.fixed(result.p99Microseconds, decimals: 1))
     cells += result.metrics.map { metric in
-      metric.value.map { NumberFormatting.fixed($0, decimals: metric.decimals) } ?? "n/a"
+      guard let value = metric.value else { return "n/a" }
+      return metric.decimals == 0
+        ? NumberFormatting.grouped(Int(value.rounded())) : NumberFormatting.fixed(value, decimals: metric.decimals)
     }
     return cells
   }
