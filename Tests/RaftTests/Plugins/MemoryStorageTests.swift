@@ -57,6 +57,11 @@ struct MemoryStorageTests {
     #expect(storage.unsyncedWriteCount == 0)
     storage.sync()
     #expect(log.completed == [1], "a crashed write's completion never runs later")
+    // Writes after the crash build on what survived, never on what was lost.
+    storage.persist(request(3, hardState: HardState(term: 3)), completion: log.completion(for: 3))
+    storage.sync()
+    #expect(try storage.recover().entries == TestLog.terms([1]))
+    #expect(log.completed == [1, 3])
   }
 
   @Test("sync() completes waiting writes in the order they were issued")

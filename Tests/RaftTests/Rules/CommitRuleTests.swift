@@ -87,6 +87,21 @@ struct CommitRuleTests {
     #expect(output.appends(to: 2).map(\.leaderCommit).contains(index))
   }
 
+  /// A follower commits from a heartbeat without a consistency check, so the leader must not
+  /// announce more than the follower is known to hold: its entries there may be stale ones.
+  @Test("A heartbeat carries the commit index capped at what that follower is known to hold")
+  func heartbeatCommitIsCapped() throws {
+    var engine = try EngineSetup().leader(replicating: [2])
+    let index = try engine.propose(Array("x".utf8))
+    _ = engine.flush()
+    _ = engine.receive(.accepted(from: 2, to: 1, term: 1, match: index))
+    #expect(engine.commitIndex == index)
+    let heartbeats = engine.tick(1).messages.filter(\.isHeartbeat)
+    #expect(heartbeats.map(\.to) == [2, 3])
+    #expect(
+      heartbeats.map(\.body) == [.heartbeat(Heartbeat(commitIndex: index)), .heartbeat(Heartbeat(commitIndex: 0))])
+  }
+
   @Test("Pitfall 17: committed entries are handed out in order, each exactly once")
   func appliesInOrderExactlyOnce() throws {
     var cluster = try LockstepCluster(size: 3)
@@ -110,7 +125,7 @@ struct CommitRuleTests {
     let node = cluster[2]
     #expect(node.commitIndex == 3)
     var restarted = try EngineSetup(
-      id: 2, term: node.term, votedFor: node.votedFor, log: Array(node.log.entries(in: 1...node.log.lastIndex)),
+      id: 2, term: node.term, votedFor: node.votedFor, log: node.log.allEntries,
       commitIndex: node.hardState.commitIndex
     ).engine()
     #expect(restarted.appliedIndex == 0)

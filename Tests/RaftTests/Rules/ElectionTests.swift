@@ -74,6 +74,23 @@ struct ElectionTests {
     #expect(Set(messages.filter { $0.appendEntries != nil }.map(\.to)) == [2, 3])
   }
 
+  /// Figure 2, rules for leaders: empty AppendEntries during idle periods prevent timeouts.
+  @Test("A leader sends heartbeats to every peer once per heartbeat interval")
+  func heartbeatInterval() throws {
+    var setup = EngineSetup()
+    setup.heartbeatIntervalTicks = 3
+    var engine = try setup.leader(replicating: [2, 3])
+    var heartbeatTicks: [Int] = []
+    for tick in 1...9 {
+      let heartbeats = engine.tick(1).messages.filter(\.isHeartbeat)
+      if !heartbeats.isEmpty {
+        heartbeatTicks.append(tick)
+        #expect(heartbeats.map(\.to) == [2, 3])
+      }
+    }
+    #expect(heartbeatTicks == [3, 6, 9])
+  }
+
   @Test("A follower that hears from its leader does not campaign")
   func leaderContactKeepsFollowerCalm() throws {
     var engine = try EngineSetup(term: 1).engine()

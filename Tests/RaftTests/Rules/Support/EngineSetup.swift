@@ -80,6 +80,11 @@ enum BacktrackingChoice: String, CaseIterable, Sendable, CustomStringConvertible
   var description: String { rawValue }
 }
 
+extension RaftLog {
+  /// Every entry the log holds (empty for an empty log), safe to call on any log.
+  var allEntries: [LogEntry] { lastIndex < firstIndex ? [] : Array(entries(in: firstIndex...lastIndex)) }
+}
+
 /// Hand-built logs.
 enum TestLog {
   /// Entries whose terms are `terms`, from index `start` on; payloads name their index.
