@@ -1,11 +1,13 @@
 extension RaftEngine {
   // MARK: Leader
 
-  /// Sends what each follower is missing; with `sendIfEmpty`, also an empty AppendEntries
-  /// (to announce a new commit index or a new leader).
+  /// Sends what each follower is missing, as far as its window allows; with `sendIfEmpty`, also
+  /// an empty AppendEntries (to announce a new commit index or a new leader).
   mutating func broadcastAppend(sendIfEmpty: Bool) {
     for peer in configuration.peers {
-      sendAppend(to: peer, sendIfEmpty: sendIfEmpty)
+      guard sendAppend(to: peer, sendIfEmpty: sendIfEmpty) else { continue }
+      // More than one batch pending: fill the window now rather than a round trip later.
+      while sendAppend(to: peer, sendIfEmpty: false) {}
     }
   }
 
