@@ -11,6 +11,12 @@ public enum Invariant: String, Hashable, Sendable, CaseIterable, CustomStringCon
   case leaderCompleteness
   /// No two nodes commit or apply different entries at one index (State Machine Safety).
   case stateMachineSafety
+  /// An entry is committed only once it is durable on a majority, so no crash can lose it; in
+  /// particular a leader counts its own log only once its write is durable.
+  case commitDurability
+  /// A leader advances its commit index only to an entry of its current term; earlier entries
+  /// commit with it (Raft paper, Figure 8).
+  case currentTermCommit
   /// A node's commit index never moves backwards while it runs, and a restarted node starts no
   /// lower than the commit index it had made durable.
   case commitMonotonicity
@@ -26,6 +32,8 @@ public enum Invariant: String, Hashable, Sendable, CaseIterable, CustomStringCon
     case .logMatching: "log matching"
     case .leaderCompleteness: "leader completeness"
     case .stateMachineSafety: "state machine safety"
+    case .commitDurability: "commit durability (committed only once durable on a majority)"
+    case .currentTermCommit: "current-term commit (Figure 8)"
     case .commitMonotonicity: "commit index monotonicity"
     case .applyOrder: "apply order (in order, once per lifetime)"
     case .committedProposalsKept: "no loss of a proposal reported committed"

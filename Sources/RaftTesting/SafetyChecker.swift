@@ -90,6 +90,7 @@ public struct SafetyChecker: Sendable {
   /// Reports `node`'s commit index. `leaderTerm` is its term if it leads (it commits in that
   /// term), nil if it follows; `term` is its current term; `entryAt` reads its log.
   /// - Throws: ``Invariant/commitMonotonicity`` if the index moved back;
+  ///   ``Invariant/currentTermCommit`` if a leader moved it to an entry of an earlier term;
   ///   ``Invariant/stateMachineSafety`` if it commits an entry other than one known committed.
   public mutating func recordCommitIndex(
     _ commitIndex: LogIndex, on node: NodeID, leaderTerm: Term?, term: Term, entryAt: (LogIndex) -> LogEntry?
@@ -101,6 +102,10 @@ public struct SafetyChecker: Sendable {
     }
     guard commitIndex > previous else { return }
     commitIndexes[node] = commitIndex
+    if let leaderTerm, let last = entryAt(commitIndex), last.term != leaderTerm {
+      throw InvariantViolation(
+        .currentTermCommit, "n\(node), leader of term \(leaderTerm), committed through \(last), of an earlier term")
+    }
     for index in (previous + 1)...commitIndex {
       guard let entry = entryAt(index) else {
         throw InvariantViolation(
@@ -118,6 +123,25 @@ public struct SafetyChecker: Sendable {
         // from a leader whose term is at most its own.
         committed.append(CommittedEntry(entry: entry, commitTerm: leaderTerm ?? term, node: node))
       }
+    }
+  }
+
+  /// The entry known committed at `index`, if one is.
+  public func committedEntry(at index: LogIndex) -> LogEntry? {
+    let offset = Int(index.rawValue) - 1
+    return offset >= 0 && offset < committed.count ? committed[offset].entry : nil
+  }
+
+  /// Checks that an entry just known committed is durable on a majority of a cluster of
+  /// `clusterSize`: `durableNodes` are the nodes whose durable log holds it.
+  /// - Throws: ``Invariant/commitDurability`` if fewer than a majority do.
+  public func verifyDurableQuorum(for entry: LogEntry, durableNodes: [NodeID], clusterSize: Int)
+    throws(InvariantViolation)
+  {
+    guard durableNodes.count >= clusterSize / 2 + 1 else {
+      let holders = durableNodes.isEmpty ? "no node" : durableNodes.map { "n\($0)" }.joined(separator: ", ")
+      throw InvariantViolation(
+        .commitDurability, "\(entry) is committed but durable only on \(holders) of \(clusterSize) nodes")
     }
   }
 

@@ -88,12 +88,28 @@ extension Simulation {
       nodes[position].observedCommitIndex = commitIndex
       trace(id, .committed(commitIndex))
       let log = nodes[position].engine.log
+      let knownBefore = checker.highestCommittedIndex
       do throws(InvariantViolation) {
         try checker.recordCommitIndex(
           commitIndex, on: id, leaderTerm: role == .leader ? term : nil, term: term, entryAt: log.entry(at:))
+        if checker.highestCommittedIndex > knownBefore {
+          try verifyDurability(ofCommitted: (knownBefore + 1)...checker.highestCommittedIndex)
+        }
       } catch {
         try fail(error)
       }
+    }
+  }
+
+  /// Entries first known committed must already be durable on a majority.
+  private func verifyDurability(ofCommitted indexes: ClosedRange<LogIndex>) throws(InvariantViolation) {
+    let durableLogs = nodes.map { $0.storage.durableState.entries }
+    for index in indexes {
+      let entry = checker.committedEntry(at: index)!
+      let offset = Int(index.rawValue) - 1
+      let holders = nodes.indices.filter { durableLogs[$0].count > offset && durableLogs[$0][offset] == entry }
+      try checker.verifyDurableQuorum(
+        for: entry, durableNodes: holders.map { nodes[$0].id }, clusterSize: nodes.count)
     }
   }
 
