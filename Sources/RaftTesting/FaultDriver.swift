@@ -58,8 +58,9 @@ struct FaultDriver {
   var random: SeededGenerator
   private(set) var faults = FaultCounts()
 
-  init(simulation: Simulation<CommandLog>, profile: FaultProfile, baseNetwork: NetworkConditions, random: SeededGenerator)
-  {
+  init(
+    simulation: Simulation<CommandLog>, profile: FaultProfile, baseNetwork: NetworkConditions, random: SeededGenerator
+  ) {
     self.simulation = simulation
     self.profile = profile
     self.baseNetwork = baseNetwork

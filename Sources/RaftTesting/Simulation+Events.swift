@@ -68,13 +68,13 @@ extension Simulation {
     let role = nodes[position].engine.role
     let term = nodes[position].engine.term
     let leader = nodes[position].engine.leader
-    let node = nodes[position]
-    if role != node.observedRole || term != node.observedTerm || leader != node.observedLeader {
+    let (previousRole, previousTerm) = (nodes[position].observedRole, nodes[position].observedTerm)
+    if role != previousRole || term != previousTerm || leader != nodes[position].observedLeader {
       nodes[position].observedRole = role
       nodes[position].observedTerm = term
       nodes[position].observedLeader = leader
       trace(id, .roleChanged(role, term: term, leader: leader))
-      if role == .leader && (node.observedRole != .leader || node.observedTerm != term) {
+      if role == .leader && (previousRole != .leader || previousTerm != term) {
         let log = nodes[position].engine.log
         do throws(InvariantViolation) {
           try checker.recordLeader(id, term: term, entryAt: log.entry(at:))
@@ -84,7 +84,7 @@ extension Simulation {
       }
     }
     let commitIndex = nodes[position].engine.commitIndex
-    if commitIndex != node.observedCommitIndex {
+    if commitIndex != nodes[position].observedCommitIndex {
       nodes[position].observedCommitIndex = commitIndex
       trace(id, .committed(commitIndex))
       let log = nodes[position].engine.log

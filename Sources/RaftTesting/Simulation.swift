@@ -36,7 +36,7 @@ public final class Simulation<Machine: StateMachine> {
   }
   /// What the nodes sent so far, all together.
   public internal(set) var traffic = TrafficCounters()
-  /// What each node sent so far, by ``slot(of:)``.
+  /// What each node sent so far, indexed by slot (node id - 1).
   var trafficByNode: [TrafficCounters]
   /// The checker of this run, with what it learned (for example the proposals reported committed).
   public internal(set) var checker = SafetyChecker()

@@ -8,40 +8,45 @@ struct RaftSim: AsyncParsableCommand {
     commandName: "raft-sim",
     abstract: "Soak-test the Raft engine in a deterministic cluster simulator.",
     discussion: """
-      Each seed drives one randomized run: the seed picks the engine options (backtracking \
-      strategy, pre-vote, check-quorum, batching and flow-control limits) and the network's \
-      loss, duplication and delays, then mixes client proposals, symmetric and one-way \
-      partitions, crashes that lose unsynced writes, restarts, pauses and message reordering. \
-      Every Raft safety property is checked after every event; at the end the cluster is healed \
-      and must commit a new command on every node and keep every committed proposal.
+      Each seed drives one randomized run. The seed picks the engine options (backtracking \
+      strategy, pre-vote, check-quorum, batching and flow-control limits), the network's loss, \
+      duplication and delays, the disk's fsync latency and a fault mix, then drives client \
+      proposals, symmetric and one-way partitions, crashes that lose unsynced writes, restarts, \
+      pauses and message reordering. Every Raft safety property is checked after every event; \
+      at the end the cluster is healed and must commit a new command on every node and still \
+      hold every proposal it reported committed.
 
-      A failing seed prints its reason and the last events before it. The same seed (with the \
-      same --nodes and --steps) replays the same run event for event:
+      Each failing seed is printed with its reason, its settings and the last events before \
+      the failure; the output ends with the line "N passed, M failed", and the exit status is \
+      non-zero if any seed failed. A seed replays exactly, given the same --nodes and --steps:
 
-        raft-sim --seeds 1000 --nodes 5          # soak test seeds 0..<1000
-        raft-sim --seed 417 --nodes 5 --trace    # replay seed 417 and print every event
+        raft-sim --seeds 1000 --nodes 5         # seeds 0 to 999, five nodes
+        raft-sim --seed 417 --nodes 5 --trace   # replay seed 417, print every event
       """
   )
 
-  @Option(name: .customLong("seeds"), help: "Run this many seeds, from --first-seed on.")
+  @Option(
+    name: .customLong("seeds"), help: ArgumentHelp("Run this many seeds, from --first-seed on.", valueName: "n"))
   var seedCount: Int?
 
-  @Option(help: "The first seed of a --seeds run.")
+  @Option(help: ArgumentHelp("The first seed of a --seeds run.", valueName: "s"))
   var firstSeed: UInt64 = 0
 
-  @Option(name: .customLong("seed"), help: "Run only this seed.")
+  @Option(name: .customLong("seed"), help: ArgumentHelp("Run only this seed.", valueName: "s"))
   var singleSeed: UInt64?
 
-  @Option(help: "Cluster size: 3 or 5.")
+  @Option(help: ArgumentHelp("Cluster size: 3 or 5.", valueName: "3|5"))
   var nodes: Int = 3
 
-  @Option(help: "Fault-injection steps per seed (each lets up to 30 ms of virtual time pass).")
+  @Option(
+    help: ArgumentHelp(
+      "Steps per seed; each lets up to 50 ms of virtual time pass, then may inject a fault.", valueName: "k"))
   var steps: Int = 300
 
   @Flag(help: "Print every event of the run (with --seed).")
   var trace = false
 
-  @Option(help: "Seeds run in parallel (default: the number of processors).")
+  @Option(help: ArgumentHelp("Seeds run in parallel; the default is the number of processors.", valueName: "j"))
   var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
   func validate() throws {

@@ -345,17 +345,24 @@ private func lines(_ trace: [String]?, containing fragment: String) -> [String] 
     var checker = SafetyChecker()
     let committed = [entry(1, 1), entry(2, 1, "a")]
     #expect(violation { try checker.recordLeader(1, term: 1, entryAt: log(committed)) } == nil)
-    #expect(violation { try checker.recordCommitIndex(2, on: 1, leaderTerm: 1, term: 1, entryAt: log(committed)) } == nil)
+    #expect(
+      violation { try checker.recordCommitIndex(2, on: 1, leaderTerm: 1, term: 1, entryAt: log(committed)) } == nil)
     #expect(violation { try checker.recordLeader(2, term: 2, entryAt: log(committed)) } == nil)
     #expect(violation { try checker.recordLeader(3, term: 3, entryAt: log([entry(1, 1)])) } == .leaderCompleteness)
   }
 
   @Test func committedEntriesAgree() {
     var checker = SafetyChecker()
-    #expect(violation { try checker.recordCommitIndex(1, on: 1, leaderTerm: 1, term: 1, entryAt: log([entry(1, 1, "a")])) } == nil)
-    #expect(violation { try checker.recordCommitIndex(1, on: 2, leaderTerm: nil, term: 1, entryAt: log([entry(1, 1, "a")])) } == nil)
+    #expect(
+      violation { try checker.recordCommitIndex(1, on: 1, leaderTerm: 1, term: 1, entryAt: log([entry(1, 1, "a")])) }
+        == nil)
+    #expect(
+      violation { try checker.recordCommitIndex(1, on: 2, leaderTerm: nil, term: 1, entryAt: log([entry(1, 1, "a")])) }
+        == nil)
     let other = log([entry(1, 2, "b")])
-    #expect(violation { try checker.recordCommitIndex(1, on: 3, leaderTerm: nil, term: 2, entryAt: other) } == .stateMachineSafety)
+    #expect(
+      violation { try checker.recordCommitIndex(1, on: 3, leaderTerm: nil, term: 2, entryAt: other) }
+        == .stateMachineSafety)
   }
 
   @Test func appliedEntriesAgree() {
@@ -379,9 +386,12 @@ private func lines(_ trace: [String]?, containing fragment: String) -> [String] 
     var checker = SafetyChecker()
     let entries = log([entry(1, 1, "a"), entry(2, 1, "b")])
     #expect(violation { try checker.recordCommitIndex(2, on: 1, leaderTerm: 1, term: 1, entryAt: entries) } == nil)
-    #expect(violation { try checker.recordCommitIndex(1, on: 1, leaderTerm: 1, term: 1, entryAt: entries) } == .commitMonotonicity)
+    #expect(
+      violation { try checker.recordCommitIndex(1, on: 1, leaderTerm: 1, term: 1, entryAt: entries) }
+        == .commitMonotonicity)
     #expect(violation { try checker.recordRestart(of: 2, recoveredCommitIndex: 2, commitIndex: 2) } == nil)
-    #expect(violation { try checker.recordRestart(of: 2, recoveredCommitIndex: 2, commitIndex: 1) } == .commitMonotonicity)
+    #expect(
+      violation { try checker.recordRestart(of: 2, recoveredCommitIndex: 2, commitIndex: 1) } == .commitMonotonicity)
   }
 
   @Test func currentTermCommit() {
@@ -390,14 +400,18 @@ private func lines(_ trace: [String]?, containing fragment: String) -> [String] 
     // A follower learns of commits of any term; a leader commits through an entry of its own.
     #expect(violation { try checker.recordCommitIndex(1, on: 1, leaderTerm: nil, term: 2, entryAt: entries) } == nil)
     #expect(violation { try checker.recordCommitIndex(3, on: 2, leaderTerm: 2, term: 2, entryAt: entries) } == nil)
-    #expect(violation { try checker.recordCommitIndex(1, on: 3, leaderTerm: 2, term: 2, entryAt: entries) } == .currentTermCommit)
+    #expect(
+      violation { try checker.recordCommitIndex(1, on: 3, leaderTerm: 2, term: 2, entryAt: entries) }
+        == .currentTermCommit)
   }
 
   @Test func commitDurability() {
     let checker = SafetyChecker()
     let committed = entry(1, 1, "a")
     #expect(violation { try checker.verifyDurableQuorum(for: committed, durableNodes: [1, 2], clusterSize: 3) } == nil)
-    #expect(violation { try checker.verifyDurableQuorum(for: committed, durableNodes: [1, 2], clusterSize: 5) } == .commitDurability)
+    #expect(
+      violation { try checker.verifyDurableQuorum(for: committed, durableNodes: [1, 2], clusterSize: 5) }
+        == .commitDurability)
   }
 
   @Test func committedProposalsKept() {
@@ -407,7 +421,8 @@ private func lines(_ trace: [String]?, containing fragment: String) -> [String] 
     let applied: [NodeID: [LogEntry]] = [1: [entry(1, 1), proposal], 2: [entry(1, 1), proposal], 3: [entry(1, 1)]]
     let read = { (node: NodeID, index: LogIndex) in applied[node]!.first { $0.index == index } }
     #expect(violation { try checker.verifyCommittedProposals(on: [1, 2], appliedEntry: read) } == nil)
-    #expect(violation { try checker.verifyCommittedProposals(on: [1, 2, 3], appliedEntry: read) } == .committedProposalsKept)
+    #expect(
+      violation { try checker.verifyCommittedProposals(on: [1, 2, 3], appliedEntry: read) } == .committedProposalsKept)
   }
 }
 
