@@ -9,6 +9,7 @@ public struct CommandLog: StateMachine, Hashable, Sendable {
   /// FNV-1a over every command applied, each followed by a separator byte.
   public private(set) var checksum: UInt64 = 0xcbf2_9ce4_8422_2325
 
+  /// An empty log.
   public init() {}
 
   public mutating func apply(_ command: [UInt8], at index: LogIndex) -> [UInt8] {

@@ -43,10 +43,12 @@ public enum Invariant: String, Hashable, Sendable, CaseIterable, CustomStringCon
 
 /// A broken ``Invariant``, with what exactly broke it.
 public struct InvariantViolation: Error, Hashable, Sendable, CustomStringConvertible {
+  /// The property that broke.
   public var invariant: Invariant
   /// The nodes, indexes and entries involved.
   public var detail: String
 
+  /// A violation of `invariant`, explained by `detail`.
   public init(_ invariant: Invariant, _ detail: String) {
     self.invariant = invariant
     self.detail = detail

@@ -4,9 +4,12 @@ import Raft
 public struct Proposal: Hashable, Sendable, CustomStringConvertible {
   /// The leader that accepted it.
   public var node: NodeID
+  /// The index the command commits at, if it commits.
   public var index: LogIndex
+  /// The term the leader accepted it in.
   public var term: Term
 
+  /// A proposal accepted by `node` at `index` in `term`.
   public init(node: NodeID, index: LogIndex, term: Term) {
     self.node = node
     self.index = index
@@ -39,12 +42,16 @@ public enum ProposalRejection: Error, Hashable, Sendable, CustomStringConvertibl
 
 /// A command a node applied, with what its state machine answered.
 public struct AppliedCommand: Hashable, Sendable, CustomStringConvertible {
+  /// The log index it was applied at.
   public var index: LogIndex
+  /// The term of its log entry.
   public var term: Term
+  /// The command, as proposed.
   public var command: [UInt8]
   /// The state machine's response.
   public var result: [UInt8]
 
+  /// A command applied at `index`, with its state machine's `result`.
   public init(index: LogIndex, term: Term, command: [UInt8], result: [UInt8]) {
     self.index = index
     self.term = term

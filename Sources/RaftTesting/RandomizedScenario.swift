@@ -11,12 +11,16 @@ import Raft
 ///
 /// Used by the `raft-sim` command and the randomized tests; run one to replay a seed.
 public struct RandomizedScenario: Sendable {
+  /// The seed every choice of the run derives from.
   public var seed: UInt64
+  /// Nodes in the cluster.
   public var nodeCount: Int
+  /// Steps of fault injection before the final healing; each lets up to 50 ms pass.
   public var steps: Int
   /// Keep the whole trace in the outcome, not only the last events of a failure.
   public var recordsFullTrace: Bool
 
+  /// A scenario of `steps` steps on `nodeCount` nodes, determined by `seed`.
   public init(seed: UInt64, nodeCount: Int = 3, steps: Int = 300, recordsFullTrace: Bool = false) {
     self.seed = seed
     self.nodeCount = nodeCount
@@ -82,6 +86,7 @@ public struct RandomizedScenario: Sendable {
 
 /// What a ``RandomizedScenario`` run found.
 public struct ScenarioOutcome: Sendable {
+  /// The seed that replays this run.
   public var seed: UInt64
   /// The options the seed drew, on one line.
   public var settings: String
@@ -95,9 +100,12 @@ public struct ScenarioOutcome: Sendable {
   public var faults: FaultCounts
   /// What the nodes sent and what the network did with it.
   public var traffic: TrafficCounters
+  /// The virtual time the run ended at.
   public var virtualTime: VirtualTime
+  /// The highest term any node reached.
   public var highestTerm: Term
 
+  /// Whether the run found nothing wrong.
   public var passed: Bool { failure == nil }
 
   /// One line: the seed, pass or fail, and the run's size.
@@ -113,16 +121,26 @@ public struct ScenarioOutcome: Sendable {
 
 /// How many faults of each kind a ``RandomizedScenario`` injected (client proposals included).
 public struct FaultCounts: Hashable, Sendable, CustomStringConvertible {
+  /// Client proposals attempted (most refused for want of a leader, some accepted).
   public var proposals = 0
+  /// Symmetric partitions into two groups.
   public var partitions = 0
+  /// Links blocked in one direction.
   public var oneWayBlocks = 0
+  /// Removals of every partition and link block.
   public var heals = 0
+  /// Crashes of running nodes.
   public var crashes = 0
+  /// Restarts of crashed nodes.
   public var restarts = 0
+  /// Pauses of running nodes.
   public var pauses = 0
+  /// Changes of loss, duplication and delay rates.
   public var networkChanges = 0
+  /// Nodes detached from the network.
   public var disconnects = 0
 
+  /// No faults yet.
   public init() {}
 
   public var description: String {

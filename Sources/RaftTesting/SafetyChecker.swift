@@ -38,6 +38,7 @@ public struct SafetyChecker: Sendable {
   /// Entries a proposer applied and so reported committed to its client.
   public private(set) var committedProposals: [LogEntry] = []
 
+  /// A checker that has seen nothing yet.
   public init() {}
 
   /// The highest index known committed.

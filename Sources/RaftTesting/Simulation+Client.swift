@@ -104,7 +104,9 @@ extension Simulation {
   // MARK: Expectations in the style of MIT 6.824's config.go
 
   /// Runs one election timeout at a time, up to `attempts` times, until a connected, running
-  /// node leads; as MIT 6.824's `checkOneLeader`.
+  /// node leads; as MIT 6.824's `checkOneLeader`. "Connected" is in the sense of
+  /// ``disconnect(_:)``: a stale leader cut off only by a ``partition(_:)`` still counts, until
+  /// check-quorum demotes it.
   /// - Returns: the leader of the highest term among connected nodes.
   /// - Throws: ``SimulationFailure`` if two connected nodes lead in one term, or none leads.
   @discardableResult

@@ -11,8 +11,10 @@ extension Simulation {
   /// `node`'s engine counters, for its current lifetime.
   public func statistics(of node: NodeID) -> EngineStatistics { engine(of: node).statistics }
 
+  /// `node`'s role as its engine sees it.
   public func role(of node: NodeID) -> Role { engine(of: node).role }
 
+  /// `node`'s current term.
   public func term(of node: NodeID) -> Term { engine(of: node).term }
 
   /// `node`'s state machine (empty again after a restart, until the log is replayed).
@@ -53,8 +55,8 @@ extension Simulation {
     nodes.filter { $0.isUp && $0.engine.role == .leader }.map(\.id)
   }
 
-  /// The leader a client on the network would find: among connected, running, unpaused nodes
-  /// that believe they lead, the one of the highest term.
+  /// The leader a client on the network would find: among connected (see ``disconnect(_:)``),
+  /// running, unpaused nodes that believe they lead, the one of the highest term.
   public var reachableLeader: NodeID? {
     nodes.filter { isReachable($0) && $0.engine.role == .leader }.max { $0.engine.term < $1.engine.term }?.id
   }

@@ -25,6 +25,7 @@ import Raft
 public final class Simulation<Machine: StateMachine> {
   /// The seed every random choice of this run derives from.
   public let seed: UInt64
+  /// The options this simulation was built with.
   public let options: SimulationOptions
   /// The cluster's members, sorted.
   public let nodeIDs: [NodeID]

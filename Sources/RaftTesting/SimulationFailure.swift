@@ -4,6 +4,7 @@
 /// Its ``description`` holds everything needed to reproduce and understand the failure: the
 /// seed, the reason, the virtual time, and the last trace events as readable lines.
 public struct SimulationFailure: Error, Sendable, CustomStringConvertible {
+  /// The kind of failure.
   public enum Reason: Hashable, Sendable, CustomStringConvertible {
     /// A Raft safety property broke.
     case violated(Invariant)
@@ -23,6 +24,7 @@ public struct SimulationFailure: Error, Sendable, CustomStringConvertible {
 
   /// The seed that replays this run.
   public var seed: UInt64
+  /// What kind of failure it is.
   public var reason: Reason
   /// What exactly went wrong: nodes, indexes, entries.
   public var detail: String
@@ -31,6 +33,7 @@ public struct SimulationFailure: Error, Sendable, CustomStringConvertible {
   /// The last trace events before the failure, oldest first (``SimulationOptions/traceCapacity``).
   public var trace: [String]
 
+  /// A failure of the run with `seed`.
   public init(seed: UInt64, reason: Reason, detail: String, time: VirtualTime, trace: [String]) {
     self.seed = seed
     self.reason = reason

@@ -8,15 +8,25 @@ public typealias VirtualTime = UInt64
 public struct EngineOptions: Sendable {
   private static let defaults = try! NodeConfiguration(id: 1, members: [1])
 
+  /// See ``Raft/NodeConfiguration/electionTimeoutTicks``.
   public var electionTimeoutTicks = defaults.electionTimeoutTicks
+  /// See ``Raft/NodeConfiguration/heartbeatIntervalTicks``.
   public var heartbeatIntervalTicks = defaults.heartbeatIntervalTicks
+  /// See ``Raft/NodeConfiguration/preVote``.
   public var preVote = defaults.preVote
+  /// See ``Raft/NodeConfiguration/checkQuorum``.
   public var checkQuorum = defaults.checkQuorum
+  /// See ``Raft/NodeConfiguration/maxEntriesPerAppend``.
   public var maxEntriesPerAppend = defaults.maxEntriesPerAppend
+  /// See ``Raft/NodeConfiguration/maxBytesPerAppend``.
   public var maxBytesPerAppend = defaults.maxBytesPerAppend
+  /// See ``Raft/NodeConfiguration/maxInflightAppends``.
   public var maxInflightAppends = defaults.maxInflightAppends
+  /// See ``Raft/NodeConfiguration/maxInflightBytes``.
   public var maxInflightBytes = defaults.maxInflightBytes
+  /// See ``Raft/NodeConfiguration/maxUncommittedBytes``.
   public var maxUncommittedBytes = defaults.maxUncommittedBytes
+  /// See ``Raft/NodeConfiguration/backtracking``.
   public var backtracking: any LogBacktracking = defaults.backtracking
 
   /// The engine's defaults.
@@ -56,6 +66,7 @@ public struct NetworkConditions: Hashable, Sendable, CustomStringConvertible {
   /// The range a long detour's delay is drawn from.
   public var longDelay: ClosedRange<VirtualTime>
 
+  /// Network conditions; the defaults are those of ``reliable``.
   public init(
     delay: ClosedRange<VirtualTime> = 1...5,
     dropProbability: Double = 0,
@@ -107,6 +118,7 @@ public struct SimulationOptions: Sendable {
   /// Events between two full pairwise log-matching scans (the cheap checks run after every event).
   public var fullScanInterval: Int
 
+  /// Options; the defaults give a reliable network, 10 ms ticks and fsyncs of 1 to 3 ms.
   public init(
     nodeCount: Int = 3,
     engine: EngineOptions = EngineOptions(),

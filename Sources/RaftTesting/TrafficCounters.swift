@@ -25,6 +25,7 @@ public struct TrafficCounters: Hashable, Sendable {
   public internal(set) var duplicated = 0
   private var messagesByKind: [String: Int] = [:]
 
+  /// Counters at zero.
   public init() {}
 
   /// Messages sent of one kind, named by ``Raft/MessageBody/kindName`` ("App", "Vote", ...).

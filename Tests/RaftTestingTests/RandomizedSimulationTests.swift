@@ -8,12 +8,12 @@ import Testing
 /// after every event and convergence checked after healing. Replay a failing seed with
 /// `swift run raft-sim --seed S --nodes N --trace`.
 @Suite struct RandomizedSimulationTests {
-  @Test(arguments: 0..<200 as Range<UInt64>)
+  @Test(arguments: 0..<300 as Range<UInt64>)
   func threeNodes(seed: UInt64) {
     expectPass(RandomizedScenario(seed: seed, nodeCount: 3))
   }
 
-  @Test(arguments: 10_000..<10_100 as Range<UInt64>)
+  @Test(arguments: 10_000..<10_150 as Range<UInt64>)
   func fiveNodes(seed: UInt64) {
     expectPass(RandomizedScenario(seed: seed, nodeCount: 5))
   }
