@@ -73,7 +73,9 @@ extension RaftEngine {
       if advanced && advanceCommitIndex() {
         broadcastAppend(sendIfEmpty: true)
       } else if wasPaused {
-        sendAppend(to: peer, sendIfEmpty: false)
+        // A paused follower was skipped when the commit index last moved: tell it now, even
+        // with nothing new to send, or it learns the commit only at the next heartbeat.
+        sendAppend(to: peer, sendIfEmpty: true)
       }
       while sendAppend(to: peer, sendIfEmpty: false) {}
 
