@@ -24,6 +24,8 @@ struct Progress: Sendable {
   var recentlyActive = true
   /// Rejections since the follower last matched; one catch-up's probe round trips.
   var rejectionsInCatchUp = 0
+  /// The snapshot being sent to the follower, whose next entry the leader compacted away.
+  var snapshotTransfer: SnapshotTransfer?
 
   init(nextIndex: LogIndex) { self.nextIndex = nextIndex }
 
@@ -64,6 +66,10 @@ struct Progress: Sendable {
 
   /// After a heartbeat reply: a probe may send again, and a full window frees its oldest slot.
   mutating func unpauseAfterHeartbeat(maxInflightAppends: Int, maxInflightBytes: Int) {
+    if snapshotTransfer != nil {
+      snapshotTransfer!.noteHeartbeatReply()
+      return
+    }
     switch state {
     case .probe:
       probeSent = false

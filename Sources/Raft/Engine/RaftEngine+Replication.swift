@@ -19,13 +19,16 @@ extension RaftEngine {
     let maxInflightBytes = configuration.maxInflightBytes
     guard
       let nextIndex = progress[peer].flatMap({
-        $0.isPaused(maxInflightAppends: maxInflightAppends, maxInflightBytes: maxInflightBytes) ? nil : $0.nextIndex
+        $0.snapshotTransfer != nil
+          ? .zero
+          : $0.isPaused(maxInflightAppends: maxInflightAppends, maxInflightBytes: maxInflightBytes) ? nil : $0.nextIndex
       })
     else { return false }
-    let prevIndex = nextIndex - 1
-    guard let prevTerm = log.term(at: prevIndex) else {
-      preconditionFailure("progress of \(peer) points outside the log (next \(nextIndex))")
+    // The follower needs entries compacted away (or is being sent the snapshot already).
+    guard nextIndex > log.compactedIndex, let prevTerm = log.term(at: nextIndex - 1) else {
+      return sendSnapshotChunk(to: peer)
     }
+    let prevIndex = nextIndex - 1
     let entries = log.entries(
       from: nextIndex, maxCount: configuration.maxEntriesPerAppend, maxBytes: configuration.maxBytesPerAppend)
     if entries.isEmpty && !sendIfEmpty { return false }
@@ -59,6 +62,12 @@ extension RaftEngine {
   }
 
   mutating func handleAppendResponse(_ response: AppendResponse, from peer: NodeID) {
+    // A late answer to an AppendEntries sent before a snapshot transfer began: it ends the
+    // transfer only if the follower turns out to hold what follows the compaction point.
+    if progress[peer]?.snapshotTransfer != nil {
+      guard case .accepted(let matchIndex) = response.result, matchIndex >= log.compactedIndex else { return }
+      updateProgress(of: peer) { $0.snapshotTransfer = nil }
+    }
     switch response.result {
     case .accepted(let matchIndex):
       let maxInflightAppends = configuration.maxInflightAppends

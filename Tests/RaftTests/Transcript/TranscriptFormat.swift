@@ -50,6 +50,12 @@ enum TranscriptFormat {
       return " commit=\(heartbeat.commitIndex)"
     case .heartbeatResponse:
       return ""
+    case .installSnapshot(let chunk):
+      return " snapshot=\(chunk.metadata.lastIncludedIndex)@\(chunk.metadata.lastIncludedTerm)"
+        + " offset=\(chunk.offset) bytes=\(chunk.data.count)/\(chunk.metadata.size)"
+    case .snapshotResponse(let response):
+      return " snapshot=\(response.metadata.lastIncludedIndex)@\(response.metadata.lastIncludedTerm)"
+        + " \(response.result)"
     }
   }
 
