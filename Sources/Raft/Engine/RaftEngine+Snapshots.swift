@@ -123,20 +123,17 @@ extension RaftEngine {
     guard progress[peer]?.snapshotTransfer?.metadata == response.metadata else { return }
     let index = response.metadata.lastIncludedIndex
     var installed = false
+    var hole: (offset: UInt64, count: Int)?
+    let maxChunkBytes = configuration.maxSnapshotChunkBytes
     updateProgress(of: peer) { peerProgress in
       peerProgress.recentlyActive = true
       switch response.result {
       case .received(let offset):
         peerProgress.snapshotTransfer!.acknowledge(offset)
       case .position(let offset):
-        peerProgress.snapshotTransfer!.rewind(to: offset)
+        peerProgress.snapshotTransfer!.resume(at: offset)
       case .gap(let offset):
-        // Stale (the follower holds more by now) or already rewound for this loss.
-        guard offset >= peerProgress.snapshotTransfer!.acknowledgedOffset,
-          peerProgress.snapshotTransfer!.rewoundTo != offset
-        else { return }
-        peerProgress.snapshotTransfer!.rewind(to: offset)
-        peerProgress.snapshotTransfer!.rewoundTo = offset
+        hole = peerProgress.snapshotTransfer!.fillHole(at: offset, maxChunkBytes: maxChunkBytes)
       case .checksumMismatch:
         peerProgress.snapshotTransfer!.restart()
       case .installed:
@@ -147,6 +144,13 @@ extension RaftEngine {
       }
     }
     if case .checksumMismatch = response.result { statistics.snapshotTransfersRestarted += 1 }
+    if let hole {
+      statistics.snapshotChunksSent += 1
+      statistics.snapshotBytesSent += hole.count
+      snapshotBookkeeping.outgoingChunks.append(
+        OutgoingSnapshotChunk(
+          to: peer, from: id, term: term, metadata: response.metadata, offset: hole.offset, count: hole.count))
+    }
     if installed && advanceCommitIndex() {
       broadcastAppend(sendIfEmpty: true)
     } else if installed {
@@ -170,11 +174,16 @@ extension RaftEngine {
     }
     let received = snapshotBookkeeping.incoming!.received
     let end = chunk.offset + UInt64(chunk.data.count)
+    guard end <= metadata.size else { return }  // a chunk past the announced size is malformed
     if chunk.data.isEmpty && received < metadata.size {
       respondToSnapshot(metadata, .position(offset: received), to: leaderID)
       return
     }
     if chunk.offset > received {
+      let window = snapshotWindow
+      snapshotBookkeeping.incoming!.setAside(
+        offset: chunk.offset, data: chunk.data, maxChunks: window,
+        maxBytesAhead: UInt64(window) * UInt64(configuration.maxSnapshotChunkBytes))
       respondToSnapshot(metadata, .gap(offset: received), to: leaderID)
       return
     }
@@ -182,19 +191,29 @@ extension RaftEngine {
       respondToSnapshot(metadata, .received(offset: received), to: leaderID)
       return
     }
-    // Continues what is held (possibly overlapping it, if another leader chunked differently).
-    let fresh = Array(chunk.data[Int(received - chunk.offset)...])
-    if !fresh.isEmpty {
-      guard end <= metadata.size else { return }  // a chunk past the announced size is malformed
-      snapshotBookkeeping.incoming!.checksum.update(fresh)
-      snapshotBookkeeping.incoming!.received = end
-      snapshotBookkeeping.pendingWrites.append(.chunk(metadata, offset: received, data: fresh))
+    storeContinuation(offset: chunk.offset, data: chunk.data)
+    // Chunks set aside while this one was missing may continue it now.
+    while let next = snapshotBookkeeping.incoming!.takeContinuation() {
+      storeContinuation(offset: next.offset, data: next.data)
     }
-    if snapshotBookkeeping.incoming!.received == metadata.size {
+    let now = snapshotBookkeeping.incoming!.received
+    if now == metadata.size {
       completeIncomingSnapshot(from: leaderID)
     } else {
-      respondToSnapshot(metadata, .received(offset: end), to: leaderID)
+      respondToSnapshot(metadata, .received(offset: now), to: leaderID)
     }
+  }
+
+  /// Hands to storage the part of a chunk that continues what was received (it may overlap
+  /// it, if another leader chunked differently).
+  private mutating func storeContinuation(offset: UInt64, data: [UInt8]) {
+    let incoming = snapshotBookkeeping.incoming!
+    let received = incoming.received
+    guard offset <= received, offset + UInt64(data.count) > received else { return }
+    let fresh = offset == received ? data : Array(data[Int(received - offset)...])
+    snapshotBookkeeping.incoming!.checksum.update(fresh)
+    snapshotBookkeeping.incoming!.received = received + UInt64(fresh.count)
+    snapshotBookkeeping.pendingWrites.append(.chunk(incoming.metadata, offset: received, data: fresh))
   }
 
   private mutating func completeIncomingSnapshot(from leaderID: NodeID) {

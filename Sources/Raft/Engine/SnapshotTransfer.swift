@@ -17,9 +17,9 @@ struct SnapshotTransfer: Sendable {
   var probeSent = false
   /// End offsets of the chunks in flight, oldest first.
   var inflight = Deque<UInt64>()
-  /// The offset of the last rewind after a gap, so the other chunks of the same lost window
-  /// (each answered with the same gap) do not rewind again.
-  var rewoundTo: UInt64?
+  /// The hole last resent after a gap report, so the other chunks past the same hole (each
+  /// answered with the same gap) do not resend it again.
+  var resentHole: UInt64?
   /// Heartbeat replies since the acknowledged offset last moved while chunks were outstanding.
   var stalledHeartbeats = 0
 
@@ -43,12 +43,12 @@ struct SnapshotTransfer: Sendable {
     return (offset, count)
   }
 
-  /// The follower durably holds `offset` bytes (an acknowledgement, never moving back).
+  /// The follower durably holds `offset` bytes (an acknowledgement, never moving back). Real
+  /// progress also ends a probe for a stalled transfer: the stream is moving again.
   mutating func acknowledge(_ offset: UInt64) {
-    if offset > acknowledgedOffset {
-      acknowledgedOffset = offset
-      stalledHeartbeats = 0
-    }
+    guard offset > acknowledgedOffset else { return }
+    acknowledgedOffset = offset
+    stalledHeartbeats = 0
     while let first = inflight.first, first <= acknowledgedOffset { inflight.removeFirst() }
     if probing {
       probing = false
@@ -71,16 +71,24 @@ struct SnapshotTransfer: Sendable {
   mutating func restart() {
     rewind(to: 0)
     probing = true
-    rewoundTo = nil
+    resentHole = nil
   }
 
-  /// A heartbeat reply proves the follower reachable. A lost probe is sent again; chunks that
-  /// stay unacknowledged over two replies are presumed lost, and a probe asks where to resume.
+  /// The follower holds `offset` bytes and keeps later chunks aside: resend only the chunk that
+  /// fills the hole, once per hole, unless the report is stale.
+  /// - Returns: the range to resend, if any.
+  mutating func fillHole(at offset: UInt64, maxChunkBytes: Int) -> (offset: UInt64, count: Int)? {
+    guard !probing, offset >= acknowledgedOffset, offset < nextOffset, resentHole != offset else { return nil }
+    acknowledge(offset)
+    resentHole = offset
+    return (offset, Int(min(UInt64(maxChunkBytes), nextOffset - offset)))
+  }
+
+  /// A heartbeat reply proves the follower reachable. A probe or chunks that stay unanswered
+  /// over two replies are presumed lost, and a (new) probe asks where to resume. Waiting two
+  /// replies, not one, keeps a round trip longer than a heartbeat interval from sending probes
+  /// whose answers would each rewind the transfer.
   mutating func noteHeartbeatReply() {
-    if probing {
-      probeSent = false
-      return
-    }
     guard hasOutstanding else { return }
     stalledHeartbeats += 1
     if stalledHeartbeats >= 2 {
@@ -88,6 +96,12 @@ struct SnapshotTransfer: Sendable {
       probing = true
       probeSent = false
     }
+  }
+
+  /// The answer to a probe: continue from where the follower stands. An answer to an earlier
+  /// probe, arriving while streaming already, only acknowledges.
+  mutating func resume(at offset: UInt64) {
+    if probing { rewind(to: offset) } else { acknowledge(offset) }
   }
 }
 
@@ -98,6 +112,28 @@ struct IncomingSnapshot: Sendable {
   var received: UInt64 = 0
   /// The checksum of those bytes, so the complete snapshot is verified without reading it back.
   var checksum = CRC32C()
+  /// Chunks that arrived ahead of a missing one, sorted by offset: a bounded reorder buffer
+  /// (at most one window), so that one lost or late chunk costs one resend, not a window.
+  var aside: [(offset: UInt64, data: [UInt8])] = []
+
+  /// Keeps a chunk that starts past `received` if the buffer has room for it.
+  mutating func setAside(offset: UInt64, data: [UInt8], maxChunks: Int, maxBytesAhead: UInt64) {
+    guard aside.count < maxChunks, offset - received < maxBytesAhead,
+      !aside.contains(where: { $0.offset == offset })
+    else { return }
+    let position = aside.firstIndex { $0.offset > offset } ?? aside.endIndex
+    aside.insert((offset, data), at: position)
+  }
+
+  /// Removes and returns the chunk set aside that continues `received`, if any; drops the
+  /// ones `received` covers already.
+  mutating func takeContinuation() -> (offset: UInt64, data: [UInt8])? {
+    while let first = aside.first, first.offset <= received {
+      aside.removeFirst()
+      if first.offset + UInt64(first.data.count) > received { return first }
+    }
+    return nil
+  }
 }
 
 /// The engine's snapshot bookkeeping, kept apart so the engine's other state stays as it was.

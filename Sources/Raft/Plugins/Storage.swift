@@ -50,6 +50,8 @@ public protocol Storage: AnyObject, Sendable {
 
 /// The sink a state machine writes a new snapshot into (see ``Storage/beginSnapshot(_:)``).
 public protocol StorageSnapshotSink: AnyObject, SnapshotWriter {
+  /// Appends `bytes` to the snapshot (a sink is a reference: writing needs no `var`).
+  func write(_ bytes: [UInt8]) throws
   /// Makes the snapshot durable and the node's snapshot, replacing the previous one.
   /// - Returns: its metadata, with the size and checksum of what was written.
   func finish() throws -> SnapshotMetadata

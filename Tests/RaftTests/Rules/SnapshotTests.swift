@@ -169,8 +169,8 @@ struct SnapshotTests {
     #expect(leader.statistics.snapshotBytesSent == 30)
   }
 
-  @Test("A gap rewinds to the follower's offset once per loss; stale reports are ignored")
-  func gapRewindsOnce() throws {
+  @Test("A gap costs one resend of the missing chunk, once per hole; stale reports are ignored")
+  func gapResendsTheHoleOnce() throws {
     var leader = try leaderWithSnapshot(chunkBytes: 30, window: 3)
     _ = startTransfer(on: &leader)
     let meta = Self.metadata(5, 1)
@@ -179,11 +179,10 @@ struct SnapshotTests {
       ranges(leader.receive(Self.response(meta, .position(offset: 0), from: 3, term: term))) == [
         0..<30, 30..<60, 60..<90,
       ])
-    // Chunk 0 was lost: chunks 30 and 60 both report the gap at 0.
-    #expect(
-      ranges(leader.receive(Self.response(meta, .gap(offset: 0), from: 3, term: term))) == [0..<30, 30..<60, 60..<90])
+    // Chunk 0 was lost: chunks 30 and 60 both report the gap at 0 (the follower keeps them aside).
+    #expect(ranges(leader.receive(Self.response(meta, .gap(offset: 0), from: 3, term: term))) == [0..<30])
     #expect(leader.receive(Self.response(meta, .gap(offset: 0), from: 3, term: term)).snapshotChunks.isEmpty)
-    #expect(ranges(leader.receive(Self.response(meta, .received(offset: 60), from: 3, term: term))) == [90..<100])
+    #expect(ranges(leader.receive(Self.response(meta, .received(offset: 90), from: 3, term: term))) == [90..<100])
     // A late gap report from before is stale.
     #expect(leader.receive(Self.response(meta, .gap(offset: 30), from: 3, term: term)).snapshotChunks.isEmpty)
   }
@@ -278,21 +277,36 @@ struct SnapshotTests {
     #expect(output.restoredSnapshots == [meta])
   }
 
-  @Test("Duplicate and out-of-order chunks change nothing; the answer says where to continue")
-  func staleAndDuplicateChunksIgnored() throws {
+  @Test("A chunk ahead of a missing one is kept aside, and written once the hole is filled")
+  func outOfOrderChunksKeptAside() throws {
     var follower = try EngineSetup(term: 2).engine()
     let meta = Self.metadata(5, 2)
     var output = follower.receive(Self.chunk(meta, offset: 40, count: 40, term: 2))
-    #expect(output.writes.isEmpty)
+    #expect(output.writes.isEmpty, "nothing is written out of order")
     #expect(output.messages.compactMap(\.snapshotResponse).map(\.result) == [.gap(offset: 0)])
     output = follower.receive(Self.chunk(meta, offset: 0, count: 40, term: 2))
-    #expect(output.messages.compactMap(\.snapshotResponse).map(\.result) == [.received(offset: 40)])
-    output = follower.receive(Self.chunk(meta, offset: 0, count: 40, term: 2))
+    #expect(
+      output.writes.flatMap(\.snapshotWrites) == [
+        .chunk(meta, offset: 0, data: Array(Self.content[0..<40])),
+        .chunk(meta, offset: 40, data: Array(Self.content[40..<80])),
+      ])
+    #expect(output.messages.compactMap(\.snapshotResponse).map(\.result) == [.received(offset: 80)])
+  }
+
+  @Test("Duplicate chunks change nothing; the answer says where to continue")
+  func duplicateChunksIgnored() throws {
+    var follower = try EngineSetup(term: 2).engine()
+    let meta = Self.metadata(5, 2)
+    _ = follower.receive(Self.chunk(meta, offset: 0, count: 40, term: 2))
+    var output = follower.receive(Self.chunk(meta, offset: 0, count: 40, term: 2))
     #expect(output.writes.isEmpty, "a duplicate is not written again")
     #expect(output.messages.compactMap(\.snapshotResponse).map(\.result) == [.received(offset: 40)])
+    // Overlapping what is held (another leader's chunking): only the new part is written.
+    output = follower.receive(Self.chunk(meta, offset: 20, count: 40, term: 2))
+    #expect(output.writes.flatMap(\.snapshotWrites) == [.chunk(meta, offset: 40, data: Array(Self.content[40..<60]))])
     // A probe asks where the follower stands.
     output = follower.receive(Self.chunk(meta, offset: 0, count: 0, term: 2))
-    #expect(output.messages.compactMap(\.snapshotResponse).map(\.result) == [.position(offset: 40)])
+    #expect(output.messages.compactMap(\.snapshotResponse).map(\.result) == [.position(offset: 60)])
   }
 
   @Test("A new leader offering the same snapshot resumes where its predecessor stopped")
