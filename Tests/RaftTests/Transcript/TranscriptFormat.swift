@@ -59,6 +59,11 @@ enum TranscriptFormat {
     }
   }
 
+  /// `snapshot 5@2 size=7`
+  static func snapshot(_ metadata: SnapshotMetadata) -> String {
+    "snapshot \(metadata.lastIncludedIndex)@\(metadata.lastIncludedTerm) size=\(metadata.size)"
+  }
+
   static func conflictHint(_ hint: ConflictHint) -> String {
     let term = hint.conflictTerm.map(String.init(describing:)) ?? "none"
     return "(xterm=\(term) xindex=\(hint.firstIndexOfConflictTerm) xlen=\(hint.lastLogIndex))"
