@@ -10,7 +10,9 @@ import DequeModule
 /// The caller's loop:
 /// 1. feed inputs;
 /// 2. call ``ready()``; write its ``Ready/persistence`` request (in order, then acknowledge it),
-///    send its ``Ready/messages``, apply its ``Ready/committedEntries``;
+///    send its ``Ready/messages`` and ``Ready/snapshotChunks``, restore its
+///    ``Ready/snapshotToRestore``, apply its ``Ready/committedEntries``, take its
+///    ``Ready/snapshotToTake`` (then report it with ``snapshotTaken(_:)``);
 /// 3. repeat.
 ///
 /// Messages that depend on state not yet durable (a vote, an acknowledgement of entries, a

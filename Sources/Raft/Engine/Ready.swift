@@ -37,9 +37,11 @@ public struct PersistenceRequest: Hashable, Sendable {
 /// What the engine asks its caller to do after the inputs since the last call to
 /// ``RaftEngine/ready()``.
 ///
-/// Do the three parts independently, in any order: `messages` are already safe to send (the
-/// engine itself holds back any message that depends on unacknowledged persistence), and
-/// `committedEntries` are committed and durable locally.
+/// Do the parts independently, in any order, with one exception: restore ``snapshotToRestore``,
+/// then apply `committedEntries`, then take ``snapshotToTake``. `messages` and
+/// `snapshotChunks` are already safe to send (the engine itself holds back any message that
+/// depends on unacknowledged persistence), and `committedEntries` are committed and durable
+/// locally.
 public struct Ready: Sendable {
   /// Write this, then acknowledge it.
   public var persistence: PersistenceRequest?
