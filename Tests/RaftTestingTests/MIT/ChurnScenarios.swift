@@ -18,7 +18,10 @@ extension MIT {
       try cluster.one(100, cluster.servers, retry: true)
     }
 
-    @Test("churn", arguments: [1, 2, 3] as [UInt64])
+    // On a reliable network the clients commit thousands of values and the run's cost varies
+    // a lot with the seed (0.4 s to 7 s in a debug build, mostly MemoryStorage copying logs);
+    // these two seeds keep the suite fast.
+    @Test("churn", arguments: [2, 4] as [UInt64])
     func reliableChurn(seed: UInt64) throws {
       try Self.churn(seed: seed, unreliable: false)
     }
