@@ -10,7 +10,8 @@ extension MIT {
     func unreliableAgreement(seed: UInt64) throws {
       let cluster = try LabCluster(servers: 5, seed: seed, unreliable: true)
       // Each round, four clients and the test itself submit at once; one server applying a
-      // command is enough.
+      // command is enough. (The lab's round waits only for its own command, letting the four
+      // clients run on into the next round; here a round waits for all five.)
       for iteration in 1..<50 {
         try cluster.oneConcurrently((0..<4).map { 100 * iteration + $0 } + [iteration], 1)
       }
