@@ -32,11 +32,18 @@ extension MIT {
       try Self.churn(seed: seed, unreliable: true)
     }
 
+    /// Without pre-vote and check-quorum, as the lab's Raft.
+    @Test("unreliable churn, without pre-vote and check-quorum", arguments: [4, 5] as [UInt64])
+    func unreliableChurnLabRaft(seed: UInt64) throws {
+      try Self.churn(seed: seed, unreliable: true, preVoteAndCheckQuorum: false)
+    }
+
     /// The lab's `internalChurn`: three clients propose to every server that takes a command
     /// while servers are disconnected, reconnected, crashed and restarted at random; in the
     /// end, every value a client saw committed must be in the final log.
-    static func churn(seed: UInt64, unreliable: Bool) throws {
-      let cluster = try LabCluster(servers: 5, seed: seed, unreliable: unreliable)
+    static func churn(seed: UInt64, unreliable: Bool, preVoteAndCheckQuorum: Bool = true) throws {
+      let cluster = try LabCluster(
+        servers: 5, seed: seed, unreliable: unreliable, preVoteAndCheckQuorum: preVoteAndCheckQuorum)
       var clients = (0..<3).map { ChurnClient(number: $0) }
 
       func sleepWithClients(milliseconds: VirtualTime, proposing: Bool) throws {

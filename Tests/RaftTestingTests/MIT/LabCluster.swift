@@ -30,12 +30,15 @@ final class LabCluster {
 
   init(
     servers: Int, seed: UInt64, unreliable: Bool = false,
-    backtracking: any LogBacktracking = ConflictHintBacktracking()
+    backtracking: any LogBacktracking = ConflictHintBacktracking(), preVoteAndCheckQuorum: Bool = true
   ) throws {
     var engine = EngineOptions()
     engine.electionTimeoutTicks = LabTiming.electionTimeoutTicks
     engine.heartbeatIntervalTicks = LabTiming.heartbeatIntervalTicks
     engine.backtracking = backtracking
+    // The lab's Raft has neither; ours has both on by default.
+    engine.preVote = preVoteAndCheckQuorum
+    engine.checkQuorum = preVoteAndCheckQuorum
     let options = SimulationOptions(
       nodeCount: servers, engine: engine, network: unreliable ? .unreliable : .reliable,
       tickInterval: LabTiming.tickMilliseconds)
