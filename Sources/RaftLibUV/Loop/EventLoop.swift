@@ -128,6 +128,9 @@ public final class EventLoop: @unchecked Sendable {
     return try result.withLock { $0! }.get()
   }
 
+  /// Jobs submitted and not yet started (for tests that need a batch to form).
+  var queuedJobCount: Int { queue.withLock { $0.jobs.count } }
+
   private func runQueuedJobs() {
     let jobs = queue.withLock { queue in
       defer { queue.jobs.removeAll(keepingCapacity: true) }
