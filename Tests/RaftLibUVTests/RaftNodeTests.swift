@@ -121,3 +121,28 @@ struct RaftNodeTests {
     await cluster.shutdown()
   }
 }
+
+@Suite("Raft node runtime: leadership loss")
+struct RaftNodeLeadershipTests {
+  @Test("A proposal on a leader cut off from its quorum fails with leadershipLost once it steps down")
+  func leadershipLost() async throws {
+    let loop = try EventLoop(name: "partition")
+    let network = InMemoryNetwork()
+    var nodes: [NodeID: RaftNode] = [:]
+    for id: NodeID in [1, 2, 3] {
+      nodes[id] = try RaftNode(
+        configuration: NodeConfiguration(id: id, members: [1, 2, 3]), storage: MemoryStorage(),
+        transport: network.transport(for: id), stateMachine: RecordingStateMachine(log: AppliedLog()),
+        eventLoop: loop, options: RaftNodeOptions(tickInterval: .milliseconds(5), seed: id.rawValue))
+    }
+    for node in nodes.values { try await node.start() }
+    nodes[1]!.campaign()
+    try await waitUntil("node 1 leads") { try await nodes[1]!.status().role == .leader }
+    let term = try await nodes[1]!.status().term
+    network.disconnect(1, 2)
+    network.disconnect(1, 3)
+    await #expect(throws: RaftNodeError.leadershipLost(term: term)) { try await nodes[1]!.propose(Array("lost".utf8)) }
+    for node in nodes.values { await node.stop() }
+    await loop.shutdown()
+  }
+}

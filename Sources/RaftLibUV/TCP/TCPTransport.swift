@@ -165,6 +165,11 @@ public final class TCPTransport: Transport, @unchecked Sendable {
     for link in touched { link.flush() }
   }
 
+  /// Encoded bytes waiting for `peer` (queued plus the write in flight).
+  func queuedBytes(to peer: NodeID) throws -> Int {
+    try eventLoop.runBlocking { self.links[peer]?.queuedBytes ?? 0 }
+  }
+
   func reportUnreachable(_ peer: NodeID) {
     count { $0.unreachableReports += 1 }
     handler?(.unreachable(peer))
