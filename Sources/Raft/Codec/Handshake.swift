@@ -13,6 +13,7 @@ public struct Handshake: Hashable, Sendable, WireBody {
   /// The node the caller means to reach.
   public var to: NodeID
 
+  /// A handshake; a `clusterID` longer than ``maximumClusterIDBytes`` is cut when encoded.
   public init(clusterID: String, from: NodeID, to: NodeID) {
     self.clusterID = clusterID
     self.from = from

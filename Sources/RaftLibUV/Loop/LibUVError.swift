@@ -7,6 +7,7 @@ public struct LibUVError: Error, Hashable, Sendable, CustomStringConvertible {
   /// The call that failed, for the message.
   public var operation: String
 
+  /// An error for libuv status `code` returned by `operation`.
   public init(code: Int32, operation: String) {
     self.code = code
     self.operation = operation

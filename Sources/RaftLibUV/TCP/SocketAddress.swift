@@ -12,6 +12,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
   /// The port; 0 asks the system for a free one when listening.
   public var port: UInt16
 
+  /// An endpoint; `host` must be an IP literal (checked when the address is used).
   public init(host: String, port: UInt16) {
     self.host = host
     self.port = port

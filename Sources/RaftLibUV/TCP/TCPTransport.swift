@@ -107,6 +107,7 @@ public final class TCPTransport: Transport, @unchecked Sendable {
     }
   }
 
+  /// Like ``start(handler:)``, delivering only messages (unreachable reports are dropped).
   public func start(receiver: @escaping @Sendable (Message) -> Void) throws {
     try start(handler: { event in
       if case .received(let message) = event { receiver(message) }
@@ -118,6 +119,7 @@ public final class TCPTransport: Transport, @unchecked Sendable {
   public func start(handler: @escaping @Sendable (TransportEvent) -> Void) throws {
     try eventLoop.runBlocking {
       _ = try self.listenOnLoop()
+      guard self.handler == nil else { throw TCPTransportError.alreadyStarted }
       self.handler = handler
       for (peer, address) in self.configuration.peers where peer != self.configuration.node {
         let link = OutboundLink(peer: peer, address: address, transport: self)
@@ -238,6 +240,13 @@ public final class TCPTransport: Transport, @unchecked Sendable {
     inbound[ObjectIdentifier(connection)] = nil
     if let peer = connection.peer, inboundByPeer[peer] === connection { inboundByPeer[peer] = nil }
   }
+}
+
+/// Misuse of a ``TCPTransport``.
+public enum TCPTransportError: Error, Hashable, Sendable {
+  /// ``TCPTransport/start(handler:)`` was called twice; a transport starts once (make a new one
+  /// to restart).
+  case alreadyStarted
 }
 
 /// What the listener handle retains: a weak link, so the transport is not kept alive by its own

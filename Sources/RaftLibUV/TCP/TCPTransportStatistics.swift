@@ -22,5 +22,6 @@ public struct TCPTransportStatistics: Hashable, Sendable {
   /// Outgoing connection attempts that failed or connections that broke.
   public var outgoingFailures = 0
 
+  /// All counters at zero.
   public init() {}
 }

@@ -4,6 +4,7 @@ import Raft
 public struct InMemoryTransportHarness: TransportHarness {
   private let network = InMemoryNetwork()
 
+  /// A harness with a fresh network.
   public init() {}
 
   public var members: [NodeID] { [1, 2, 3] }
