@@ -41,7 +41,8 @@ public struct NodeConfiguration: Sendable {
   public let snapshotTrailingEntries: Int
   /// The most snapshot bytes one InstallSnapshot carries. A leader keeps at most
   /// `max(1, min(maxInflightAppends, maxInflightBytes / maxSnapshotChunkBytes))` chunks in
-  /// flight to one follower.
+  /// flight to one follower. Keep it well below the transport's frame limit
+  /// (``FrameCodec/defaultMaximumLength``, 16 MiB).
   public let maxSnapshotChunkBytes: Int
 
   /// Builds a validated configuration.
