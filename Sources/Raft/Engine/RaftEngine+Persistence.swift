@@ -47,7 +47,7 @@ extension RaftEngine {
     pendingWrites.append(
       PendingWrite(id: requestID, logEndIndex: log.lastIndex, logEndTerm: log.lastTerm, messages: messages))
     if !messages.isEmpty { heldMessages.removeAll(keepingCapacity: true) }
-    let snapshotWrites = takeSnapshotWrites(for: requestID)
+    let snapshotWrites = hasPendingSnapshotWrites ? takeSnapshotWrites(for: requestID) : (writes: [], compaction: nil)
     return PersistenceRequest(
       id: requestID, hardState: changedHardState ? state : nil, entries: entries,
       snapshotWrites: snapshotWrites.writes, compactThrough: snapshotWrites.compaction)

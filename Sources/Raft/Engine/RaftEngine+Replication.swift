@@ -19,7 +19,7 @@ extension RaftEngine {
     let maxInflightBytes = configuration.maxInflightBytes
     guard
       let nextIndex = progress[peer].flatMap({
-        $0.snapshotTransfer != nil
+        $0.isSendingSnapshot
           ? .zero
           : $0.isPaused(maxInflightAppends: maxInflightAppends, maxInflightBytes: maxInflightBytes) ? nil : $0.nextIndex
       })
@@ -62,17 +62,19 @@ extension RaftEngine {
   }
 
   mutating func handleAppendResponse(_ response: AppendResponse, from peer: NodeID) {
-    // A late answer to an AppendEntries sent before a snapshot transfer began: it ends the
-    // transfer only if the follower turns out to hold what follows the compaction point.
-    if progress[peer]?.snapshotTransfer != nil {
-      guard case .accepted(let matchIndex) = response.result, matchIndex >= log.compactedIndex else { return }
-      updateProgress(of: peer) { $0.snapshotTransfer = nil }
-    }
     switch response.result {
     case .accepted(let matchIndex):
       let maxInflightAppends = configuration.maxInflightAppends
       let maxInflightBytes = configuration.maxInflightBytes
-      let outcome = updateProgress(of: peer) { peerProgress in
+      let compactedIndex = log.compactedIndex
+      let outcome = updateProgress(of: peer) {
+        peerProgress -> (wasPaused: Bool, advanced: Bool, catchUpRejections: Int)? in
+        // A late answer to an AppendEntries sent before a snapshot transfer began ends the
+        // transfer only if the follower turns out to hold what follows the compaction point.
+        if peerProgress.isSendingSnapshot {
+          guard matchIndex >= compactedIndex else { return nil }
+          peerProgress.isSendingSnapshot = false
+        }
         peerProgress.recentlyActive = true
         let wasPaused = peerProgress.isPaused(
           maxInflightAppends: maxInflightAppends, maxInflightBytes: maxInflightBytes)
@@ -86,7 +88,7 @@ extension RaftEngine {
         }
         return (wasPaused: wasPaused, advanced: advanced, catchUpRejections: catchUpRejections)
       }
-      guard let outcome else { return }
+      guard let outcome = outcome ?? nil else { return }
       if outcome.catchUpRejections > 0 {
         statistics.catchUps += 1
         statistics.catchUpRoundTrips += outcome.catchUpRejections + 1
@@ -103,6 +105,8 @@ extension RaftEngine {
       // A rejection of a request older than what we already know matched is stale.
       let stale = updateProgress(of: peer) { peerProgress in
         peerProgress.recentlyActive = true
+        // The snapshot transfer owns the follower until it ends.
+        if peerProgress.isSendingSnapshot { return true }
         return switch peerProgress.state {
         case .replicate: rejectedIndex <= peerProgress.matchIndex
         case .probe: rejectedIndex != peerProgress.nextIndex - 1
@@ -137,6 +141,7 @@ extension RaftEngine {
     // leader falls back to probing instead of waiting forever for acknowledgements.
     progress[peer]!.unpauseAfterHeartbeat(
       maxInflightAppends: configuration.maxInflightAppends, maxInflightBytes: configuration.maxInflightBytes)
+    if progress[peer]!.isSendingSnapshot { noteHeartbeatReplyDuringSnapshot(from: peer) }
     if progress[peer]!.matchIndex < log.lastIndex {
       sendAppend(to: peer, sendIfEmpty: true)
     }

@@ -75,6 +75,12 @@ extension RaftEngine {
     !snapshotBookkeeping.pendingWrites.isEmpty || snapshotBookkeeping.pendingCompaction != nil
   }
 
+  /// A heartbeat reply from `peer`, which is being sent the snapshot: see
+  /// ``SnapshotTransfer/noteHeartbeatReply()``.
+  mutating func noteHeartbeatReplyDuringSnapshot(from peer: NodeID) {
+    snapshotBookkeeping.transfers[peer]?.noteHeartbeatReply()
+  }
+
   /// Storage made every request through `id` durable.
   mutating func noteSnapshotWritesDurable(through id: PersistenceID) {
     if let waiting = snapshotBookkeeping.restoreWaitsFor, waiting <= id {
@@ -100,17 +106,17 @@ extension RaftEngine {
   /// away, if its window allows.
   /// - Returns: whether a chunk was sent.
   mutating func sendSnapshotChunk(to peer: NodeID) -> Bool {
-    guard let snapshot, progress[peer] != nil else { return false }
-    let maxChunkBytes = configuration.maxSnapshotChunkBytes
-    let window = snapshotWindow
-    let chunk = updateProgress(of: peer) { peerProgress -> (offset: UInt64, count: Int)? in
-      // A newer snapshot replaced the one being sent (storage keeps only the latest).
-      if peerProgress.snapshotTransfer?.metadata != snapshot {
-        peerProgress.snapshotTransfer = SnapshotTransfer(metadata: snapshot)
-      }
-      return peerProgress.snapshotTransfer!.nextChunk(maxChunkBytes: maxChunkBytes, window: window)
+    guard let snapshot, let sending = progress[peer]?.isSendingSnapshot else { return false }
+    // A new transfer, or a newer snapshot replaced the one being sent (storage keeps only the
+    // latest).
+    if !sending || snapshotBookkeeping.transfers[peer]?.metadata != snapshot {
+      updateProgress(of: peer) { $0.isSendingSnapshot = true }
+      snapshotBookkeeping.transfers[peer] = SnapshotTransfer(metadata: snapshot)
     }
-    guard let chunk = chunk ?? nil else { return false }
+    guard
+      let chunk = snapshotBookkeeping.transfers[peer]!.nextChunk(
+        maxChunkBytes: configuration.maxSnapshotChunkBytes, window: snapshotWindow)
+    else { return false }
     statistics.snapshotChunksSent += 1
     statistics.snapshotBytesSent += chunk.count
     snapshotBookkeeping.outgoingChunks.append(
@@ -120,30 +126,32 @@ extension RaftEngine {
   }
 
   mutating func handleSnapshotResponse(_ response: SnapshotResponse, from peer: NodeID) {
-    guard progress[peer]?.snapshotTransfer?.metadata == response.metadata else { return }
+    guard progress[peer]?.isSendingSnapshot == true, snapshotBookkeeping.transfers[peer]?.metadata == response.metadata
+    else { return }
     let index = response.metadata.lastIncludedIndex
     var installed = false
     var hole: (offset: UInt64, count: Int)?
-    let maxChunkBytes = configuration.maxSnapshotChunkBytes
-    updateProgress(of: peer) { peerProgress in
-      peerProgress.recentlyActive = true
-      switch response.result {
-      case .received(let offset):
-        peerProgress.snapshotTransfer!.acknowledge(offset)
-      case .position(let offset):
-        peerProgress.snapshotTransfer!.resume(at: offset)
-      case .gap(let offset):
-        hole = peerProgress.snapshotTransfer!.fillHole(at: offset, maxChunkBytes: maxChunkBytes)
-      case .checksumMismatch:
-        peerProgress.snapshotTransfer!.restart()
-      case .installed:
-        peerProgress.snapshotTransfer = nil
+    updateProgress(of: peer) { $0.recentlyActive = true }
+    switch response.result {
+    case .received(let offset):
+      snapshotBookkeeping.transfers[peer]!.acknowledge(offset)
+    case .position(let offset):
+      snapshotBookkeeping.transfers[peer]!.resume(at: offset)
+    case .gap(let offset):
+      hole = snapshotBookkeeping.transfers[peer]!.fillHole(
+        at: offset, maxChunkBytes: configuration.maxSnapshotChunkBytes)
+    case .checksumMismatch:
+      snapshotBookkeeping.transfers[peer]!.restart()
+      statistics.snapshotTransfersRestarted += 1
+    case .installed:
+      snapshotBookkeeping.transfers[peer] = nil
+      updateProgress(of: peer) { peerProgress in
+        peerProgress.isSendingSnapshot = false
         _ = peerProgress.acknowledge(through: index)
         peerProgress.becomeReplicate()
-        installed = true
       }
+      installed = true
     }
-    if case .checksumMismatch = response.result { statistics.snapshotTransfersRestarted += 1 }
     if let hole {
       statistics.snapshotChunksSent += 1
       statistics.snapshotBytesSent += hole.count

@@ -204,11 +204,14 @@ public struct RaftEngine: Sendable {
       committedEntries = Array(log.entries(in: (appliedIndex + 1)...applicable))
       appliedIndex = applicable
     }
+    let snapshotToTake = configuration.snapshotThreshold == nil ? nil : takeSnapshotRequest()
     // Built once from its parts: filling in a Ready field by field copied it twice per call.
+    guard snapshotToRestore != nil || snapshotToTake != nil || !snapshotBookkeeping.outgoingChunks.isEmpty else {
+      return Ready(persistence: persistence, messages: messages, committedEntries: committedEntries)
+    }
     return Ready(
       persistence: persistence, messages: messages, committedEntries: committedEntries,
-      snapshotToRestore: snapshotToRestore, snapshotToTake: takeSnapshotRequest(),
-      snapshotChunks: takeSnapshotChunks())
+      snapshotToRestore: snapshotToRestore, snapshotToTake: snapshotToTake, snapshotChunks: takeSnapshotChunks())
   }
 
   /// Storage reports that every request up to and including `id` is durable.

@@ -156,4 +156,7 @@ struct SnapshotBookkeeping: Sendable {
   var incoming: IncomingSnapshot?
   /// Chunks for the caller to read and send.
   var outgoingChunks: [OutgoingSnapshotChunk] = []
+  /// The leader's transfers, by follower (meaningful only while the follower's progress says
+  /// it is being sent the snapshot).
+  var transfers: [NodeID: SnapshotTransfer] = [:]
 }
