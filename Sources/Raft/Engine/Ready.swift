@@ -32,6 +32,7 @@ public struct PersistenceRequest: Hashable, Sendable {
     set { snapshotPart = SnapshotStoragePart.make(writes: snapshotWrites, compactThrough: newValue) }
   }
 
+  /// A request; the snapshot parts default to none.
   public init(
     id: PersistenceID, hardState: HardState?, entries: [LogEntry], snapshotWrites: [SnapshotWrite] = [],
     compactThrough: LogIndex? = nil
@@ -114,6 +115,7 @@ public struct Ready: Sendable {
     set { snapshotWork = SnapshotWork.make(restore: snapshotToRestore, take: snapshotToTake, chunks: newValue) }
   }
 
+  /// The work of one call to ``RaftEngine/ready()``.
   public init(
     persistence: PersistenceRequest? = nil, messages: [Message] = [], committedEntries: [LogEntry] = [],
     snapshotToRestore: SnapshotMetadata? = nil, snapshotToTake: SnapshotRequest? = nil,
@@ -125,6 +127,7 @@ public struct Ready: Sendable {
     self.snapshotWork = SnapshotWork.make(restore: snapshotToRestore, take: snapshotToTake, chunks: snapshotChunks)
   }
 
+  /// Whether there is nothing to do.
   public var isEmpty: Bool {
     persistence == nil && messages.isEmpty && committedEntries.isEmpty && snapshotWork == nil
   }

@@ -86,6 +86,7 @@ public struct StoredSnapshotReader: SnapshotReader {
   private var offset: UInt64 = 0
   private var checksum = CRC32C()
 
+  /// A reader of `storage`'s snapshot `metadata`, from its first byte.
   public init(storage: any Storage, metadata: SnapshotMetadata) {
     self.storage = storage
     self.metadata = metadata

@@ -13,6 +13,7 @@ public struct InstallSnapshot: Hashable, Sendable {
   /// The bytes at `offset`; empty for a probe.
   public var data: [UInt8]
 
+  /// A chunk of `metadata`'s content: `data` at `offset` (empty for a probe).
   public init(metadata: SnapshotMetadata, offset: UInt64, data: [UInt8]) {
     self.metadata = metadata
     self.offset = offset
@@ -25,6 +26,7 @@ public struct InstallSnapshot: Hashable, Sendable {
 
 /// The follower's answer to ``InstallSnapshot``. Sent only once what it reports is durable.
 public struct SnapshotResponse: Hashable, Sendable {
+  /// What the follower reports.
   public enum Result: Hashable, Sendable {
     /// The follower durably holds the snapshot's first `offset` bytes (the chunk continued what
     /// it held, or it held the chunk already).
@@ -43,8 +45,10 @@ public struct SnapshotResponse: Hashable, Sendable {
 
   /// The snapshot answered about.
   public var metadata: SnapshotMetadata
+  /// What the follower reports about it.
   public var result: Result
 
+  /// An answer about `metadata`.
   public init(metadata: SnapshotMetadata, result: Result) {
     self.metadata = metadata
     self.result = result
@@ -67,6 +71,7 @@ public struct OutgoingSnapshotChunk: Hashable, Sendable, CustomStringConvertible
   /// How many bytes to read (0 for a probe).
   public var count: Int
 
+  /// A chunk of `count` bytes at `offset` of `metadata`'s content, from `from` to `to` in `term`.
   public init(to: NodeID, from: NodeID, term: Term, metadata: SnapshotMetadata, offset: UInt64, count: Int) {
     self.to = to
     self.from = from

@@ -16,6 +16,7 @@ public struct SnapshotMetadata: Hashable, Sendable, CustomStringConvertible {
   /// The CRC-32C of the content (see ``CRC32C``).
   public var checksum: UInt32
 
+  /// Metadata as a storage computes it when a snapshot is finished.
   public init(lastIncludedIndex: LogIndex, lastIncludedTerm: Term, members: [NodeID], size: UInt64, checksum: UInt32) {
     self.lastIncludedIndex = lastIncludedIndex
     self.lastIncludedTerm = lastIncludedTerm
@@ -39,6 +40,7 @@ public struct SnapshotRequest: Hashable, Sendable, CustomStringConvertible {
   /// The cluster's members at `index`.
   public var members: [NodeID]
 
+  /// A request for a snapshot of the state at `index`.
   public init(index: LogIndex, term: Term, members: [NodeID]) {
     self.index = index
     self.term = term

@@ -22,6 +22,7 @@ public struct InMemorySnapshotWriter: SnapshotWriter, Sendable {
   /// Everything written so far.
   public private(set) var bytes: [UInt8] = []
 
+  /// An empty snapshot.
   public init() {}
 
   public mutating func write(_ bytes: [UInt8]) throws { self.bytes += bytes }
@@ -32,6 +33,7 @@ public struct InMemorySnapshotReader: SnapshotReader, Sendable {
   private let bytes: [UInt8]
   private var offset = 0
 
+  /// A reader of `bytes`.
   public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
   public mutating func read(maxCount: Int) throws -> [UInt8] {
