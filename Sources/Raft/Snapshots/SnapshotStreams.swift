@@ -50,36 +50,39 @@ public struct InMemorySnapshotReader: SnapshotReader, Sendable {
 /// ``finish()`` at the end, or the last buffered bytes are never written.
 public struct SnapshotEncoder<Writer: SnapshotWriter> {
   /// The writer the encoder flushes to; read it back after ``finish()``.
-  public private(set) var writer: Writer
-  private var buffer: [UInt8] = []
-  private let bufferBytes: Int
+  public var writer: Writer { storedWriter }
+  // Inlinable, so that a state machine in another module gets the encoder specialized for
+  // its writer: unspecialized, every value went through witness tables.
+  @usableFromInline var storedWriter: Writer
+  @usableFromInline var buffer: [UInt8] = []
+  @usableFromInline let bufferBytes: Int
 
   /// - Parameter bufferBytes: how much to collect before writing a chunk.
-  public init(writer: Writer, bufferBytes: Int = 64 << 10) {
-    self.writer = writer
+  @inlinable public init(writer: Writer, bufferBytes: Int = 64 << 10) {
+    self.storedWriter = writer
     self.bufferBytes = max(bufferBytes, 16)
     buffer.reserveCapacity(self.bufferBytes)
   }
 
   /// Appends `value` as 8 little-endian bytes.
-  public mutating func encode(_ value: UInt64) throws {
-    withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
+  @inlinable public mutating func encode(_ value: UInt64) throws {
+    for shift in stride(from: 0 as UInt64, to: 64, by: 8) { buffer.append(UInt8(truncatingIfNeeded: value >> shift)) }
     if buffer.count >= bufferBytes { try flush() }
   }
 
   /// Appends `bytes` prefixed by their length.
-  public mutating func encode(bytes: some Collection<UInt8>) throws {
+  @inlinable public mutating func encode(bytes: some Collection<UInt8>) throws {
     try encode(UInt64(bytes.count))
     buffer.append(contentsOf: bytes)
     if buffer.count >= bufferBytes { try flush() }
   }
 
   /// Writes whatever is buffered.
-  public mutating func finish() throws { try flush() }
+  @inlinable public mutating func finish() throws { try flush() }
 
-  private mutating func flush() throws {
+  @inlinable mutating func flush() throws {
     guard !buffer.isEmpty else { return }
-    try writer.write(buffer)
+    try storedWriter.write(buffer)
     buffer.removeAll(keepingCapacity: true)
   }
 }
@@ -87,27 +90,28 @@ public struct SnapshotEncoder<Writer: SnapshotWriter> {
 /// Decodes what a ``SnapshotEncoder`` wrote, pulling chunks from a ``SnapshotReader`` only as
 /// they are needed.
 public struct SnapshotDecoder<Reader: SnapshotReader> {
-  private var reader: Reader
-  private var buffer: [UInt8] = []
-  private var position = 0
-  private var ended = false
-  private let chunkBytes: Int
+  // Inlinable for the same reason as ``SnapshotEncoder``.
+  @usableFromInline var reader: Reader
+  @usableFromInline var buffer: [UInt8] = []
+  @usableFromInline var position = 0
+  @usableFromInline var ended = false
+  @usableFromInline let chunkBytes: Int
 
   /// - Parameter chunkBytes: how much to ask the reader for at a time.
-  public init(reader: Reader, chunkBytes: Int = 64 << 10) {
+  @inlinable public init(reader: Reader, chunkBytes: Int = 64 << 10) {
     self.reader = reader
     self.chunkBytes = max(chunkBytes, 16)
   }
 
   /// Whether every byte was consumed (this reads ahead, and so verifies the checksum at the end).
-  public mutating func isAtEnd() throws -> Bool {
+  @inlinable public mutating func isAtEnd() throws -> Bool {
     try fill(atLeast: 1)
     return position == buffer.count
   }
 
   /// Reads 8 little-endian bytes.
   /// - Throws: ``SnapshotError/malformed(_:)`` if the snapshot ends first.
-  public mutating func decodeUInt64() throws -> UInt64 {
+  @inlinable public mutating func decodeUInt64() throws -> UInt64 {
     try fill(atLeast: 8)
     guard buffer.count - position >= 8 else { throw SnapshotError.malformed("ended inside an integer") }
     var value: UInt64 = 0
@@ -118,7 +122,7 @@ public struct SnapshotDecoder<Reader: SnapshotReader> {
 
   /// Reads a length-prefixed byte string of at most `maxCount` bytes.
   /// - Throws: ``SnapshotError/malformed(_:)`` if the snapshot ends first or the length is too large.
-  public mutating func decodeBytes(maxCount: Int = Int(Int32.max)) throws -> [UInt8] {
+  @inlinable public mutating func decodeBytes(maxCount: Int = Int(Int32.max)) throws -> [UInt8] {
     let length = try decodeUInt64()
     guard length <= UInt64(maxCount) else { throw SnapshotError.malformed("a byte string of \(length) bytes") }
     let count = Int(length)
@@ -128,7 +132,7 @@ public struct SnapshotDecoder<Reader: SnapshotReader> {
     return Array(buffer[position..<(position + count)])
   }
 
-  private mutating func fill(atLeast count: Int) throws {
+  @inlinable mutating func fill(atLeast count: Int) throws {
     guard buffer.count - position < count, !ended else { return }
     buffer.removeSubrange(0..<position)
     position = 0
