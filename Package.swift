@@ -15,6 +15,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    // `swift package generate-documentation`; a build tool only, linked into nothing.
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: [
     .target(
@@ -60,8 +62,27 @@ let package = Package(
     ),
     // Counts heap allocations by wrapping malloc and friends; linked only into raft-bench.
     .target(name: "MallocCounter", path: "Benchmarks/MallocCounter"),
+    // `swift package --disable-sandbox local-cluster <example> --nodes 3`: starts a local
+    // multi-process cluster of an example and stops it on Ctrl-C.
+    .plugin(
+      name: "LocalCluster",
+      capability: .command(
+        intent: .custom(verb: "local-cluster", description: "Starts a local multi-process cluster of an example.")
+      ),
+      path: "Plugins/LocalCluster"
+    ),
+    // `swift package --disable-sandbox benchmarks [--quick]`: runs Benchmarks/run-all.sh.
+    .plugin(
+      name: "Benchmarks",
+      capability: .command(
+        intent: .custom(verb: "benchmarks", description: "Runs every benchmark and writes a Markdown report.")
+      ),
+      path: "Plugins/Benchmarks"
+    ),
     .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"], resources: [.copy("testdata")]),
     .testTarget(name: "RaftTestingTests", dependencies: ["Raft", "RaftTesting"]),
+    // Compiles Plugins/LocalCluster/ClusterPlan.swift through a symlink: plugin code can't be linked.
+    .testTarget(name: "LocalClusterPlanTests"),
     .testTarget(name: "RaftLibUVTests", dependencies: ["Raft", "RaftTesting", "RaftLibUV"]),
   ],
   swiftLanguageModes: [.v6]

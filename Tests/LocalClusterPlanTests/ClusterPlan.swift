@@ -1,0 +1,1 @@
+../../Plugins/LocalCluster/ClusterPlan.swift
