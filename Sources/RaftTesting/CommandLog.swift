@@ -5,7 +5,7 @@ import Raft
 /// answer alike at an index applied the same history up to it.
 ///
 /// It supports snapshots: a snapshot holds every command and the checksum, encoded with
-/// ``Raft/SnapshotEncoder`` in small chunks, so even short histories stream as several chunks.
+/// `SnapshotEncoder` in small chunks, so even short histories stream as several chunks.
 public struct CommandLog: StateMachine, Hashable, Sendable {
   /// The commands applied, in order.
   public private(set) var commands: [[UInt8]] = []

@@ -83,7 +83,7 @@ extension Simulation {
 }
 
 extension TrafficCounters {
-  /// The names of the request kinds (see ``Raft/MessageBody/kindName``): messages that ask a
+  /// The names of the request kinds (see `MessageBody/kindName`): messages that ask a
   /// peer for an answer.
   public static let requestKinds = ["App", "Heartbeat", "PreVote", "Vote"]
 

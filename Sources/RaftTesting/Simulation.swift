@@ -2,7 +2,7 @@ import Raft
 
 /// A deterministic simulation of a Raft cluster running your state machine.
 ///
-/// Nodes `1...nodeCount` each run a ``Raft/RaftEngine``, a ``Raft/MemoryStorage`` whose writes
+/// Nodes `1...nodeCount` each run a `RaftEngine`, a `MemoryStorage` whose writes
 /// become durable only after a simulated fsync, and a `Machine` built by your factory (rebuilt
 /// empty on restart; the engine replays the committed log into it). Virtual time advances only
 /// as the simulation runs; the network delays, drops, duplicates and reorders messages as
@@ -58,8 +58,11 @@ public final class Simulation<Machine: StateMachine> {
   var eventsSinceFullScan = 0
 
   /// Builds a cluster of `options.nodeCount` nodes; no time has passed yet.
-  /// - Parameter machine: makes a node's empty state machine, at start and at every restart.
-  /// - Throws: ``Raft/ConfigurationError`` when the engine options are invalid.
+  /// - Parameters:
+  ///   - options: the cluster size, the network conditions and the engine options.
+  ///   - seed: every random choice of the run derives from it, so the same seed replays the same run.
+  ///   - machine: makes a node's empty state machine, at start and at every restart.
+  /// - Throws: `ConfigurationError` when the engine options are invalid.
   public init(options: SimulationOptions = SimulationOptions(), seed: UInt64, machine: @escaping () -> Machine)
     throws(ConfigurationError)
   {

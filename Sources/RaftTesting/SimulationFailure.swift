@@ -1,5 +1,5 @@
 /// Why a simulation stopped: a broken safety property, a cluster that made no progress once
-/// healed, or a failed expectation of a test helper (such as ``Simulation/checkOneLeader(timeoutTicks:)``).
+/// healed, or a failed expectation of a test helper (such as ``Simulation/checkOneLeader(attempts:)``).
 ///
 /// Its ``description`` holds everything needed to reproduce and understand the failure: the
 /// seed, the reason, the virtual time, and the last trace events as readable lines.

@@ -3,44 +3,44 @@ import Raft
 /// Virtual time in the simulator, in milliseconds. Nothing in a simulation reads a real clock.
 public typealias VirtualTime = UInt64
 
-/// The engine options every simulated node runs with: the ``Raft/NodeConfiguration`` options
+/// The engine options every simulated node runs with: the `NodeConfiguration` options
 /// other than the node's identity and membership, with the same defaults.
 public struct EngineOptions: Sendable {
   private static let defaults = try! NodeConfiguration(id: 1, members: [1])
 
-  /// See ``Raft/NodeConfiguration/electionTimeoutTicks``.
+  /// See `NodeConfiguration/electionTimeoutTicks`.
   public var electionTimeoutTicks = defaults.electionTimeoutTicks
-  /// See ``Raft/NodeConfiguration/heartbeatIntervalTicks``.
+  /// See `NodeConfiguration/heartbeatIntervalTicks`.
   public var heartbeatIntervalTicks = defaults.heartbeatIntervalTicks
-  /// See ``Raft/NodeConfiguration/preVote``.
+  /// See `NodeConfiguration/preVote`.
   public var preVote = defaults.preVote
-  /// See ``Raft/NodeConfiguration/checkQuorum``.
+  /// See `NodeConfiguration/checkQuorum`.
   public var checkQuorum = defaults.checkQuorum
-  /// See ``Raft/NodeConfiguration/maxEntriesPerAppend``.
+  /// See `NodeConfiguration/maxEntriesPerAppend`.
   public var maxEntriesPerAppend = defaults.maxEntriesPerAppend
-  /// See ``Raft/NodeConfiguration/maxBytesPerAppend``.
+  /// See `NodeConfiguration/maxBytesPerAppend`.
   public var maxBytesPerAppend = defaults.maxBytesPerAppend
-  /// See ``Raft/NodeConfiguration/maxInflightAppends``.
+  /// See `NodeConfiguration/maxInflightAppends`.
   public var maxInflightAppends = defaults.maxInflightAppends
-  /// See ``Raft/NodeConfiguration/maxInflightBytes``.
+  /// See `NodeConfiguration/maxInflightBytes`.
   public var maxInflightBytes = defaults.maxInflightBytes
-  /// See ``Raft/NodeConfiguration/maxUncommittedBytes``.
+  /// See `NodeConfiguration/maxUncommittedBytes`.
   public var maxUncommittedBytes = defaults.maxUncommittedBytes
-  /// See ``Raft/NodeConfiguration/backtracking``.
+  /// See `NodeConfiguration/backtracking`.
   public var backtracking: any LogBacktracking = defaults.backtracking
-  /// See ``Raft/NodeConfiguration/snapshotThreshold``. The state machine must implement
+  /// See `NodeConfiguration/snapshotThreshold`. The state machine must implement
   /// snapshots when set (``CommandLog`` does).
   public var snapshotThreshold: Int? = defaults.snapshotThreshold
-  /// See ``Raft/NodeConfiguration/snapshotTrailingEntries``.
+  /// See `NodeConfiguration/snapshotTrailingEntries`.
   public var snapshotTrailingEntries = defaults.snapshotTrailingEntries
-  /// See ``Raft/NodeConfiguration/maxSnapshotChunkBytes``.
+  /// See `NodeConfiguration/maxSnapshotChunkBytes`.
   public var maxSnapshotChunkBytes = defaults.maxSnapshotChunkBytes
 
   /// The engine's defaults.
   public init() {}
 
   /// The configuration of node `id` in a cluster of `members`.
-  /// - Throws: ``Raft/ConfigurationError`` when an option is invalid.
+  /// - Throws: `ConfigurationError` when an option is invalid.
   public func configuration(for id: NodeID, members: [NodeID]) throws(ConfigurationError) -> NodeConfiguration {
     try NodeConfiguration(
       id: id, members: members, electionTimeoutTicks: electionTimeoutTicks,

@@ -28,7 +28,7 @@ public struct TrafficCounters: Hashable, Sendable {
   /// Counters at zero.
   public init() {}
 
-  /// Messages sent of one kind, named by ``Raft/MessageBody/kindName`` ("App", "Vote", ...).
+  /// Messages sent of one kind, named by `MessageBody/kindName` ("App", "Vote", ...).
   public func messages(ofKind kind: String) -> Int { messagesByKind[kind, default: 0] }
 
   /// Every kind sent, with its count, sorted by name.

@@ -86,6 +86,7 @@ public final class MemoryStorage: Storage {
   private let mode: SyncMode
 
   /// - Parameters:
+  ///   - mode: when writes become durable: at once, or only when a test syncs them.
   ///   - initial: the durable state to start from. Its entries start at index 1, or right after
   ///     its snapshot.
   ///   - snapshotContent: the content of `initial.snapshot`, if it has one.

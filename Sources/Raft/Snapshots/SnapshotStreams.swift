@@ -57,7 +57,9 @@ public struct SnapshotEncoder<Writer: SnapshotWriter> {
   @usableFromInline var buffer: [UInt8] = []
   @usableFromInline let bufferBytes: Int
 
-  /// - Parameter bufferBytes: how much to collect before writing a chunk.
+  /// - Parameters:
+  ///   - writer: where the encoded chunks go.
+  ///   - bufferBytes: how much to collect before writing a chunk.
   @inlinable public init(writer: Writer, bufferBytes: Int = 64 << 10) {
     self.storedWriter = writer
     self.bufferBytes = max(bufferBytes, 16)
@@ -97,7 +99,9 @@ public struct SnapshotDecoder<Reader: SnapshotReader> {
   @usableFromInline var ended = false
   @usableFromInline let chunkBytes: Int
 
-  /// - Parameter chunkBytes: how much to ask the reader for at a time.
+  /// - Parameters:
+  ///   - reader: where the encoded chunks come from.
+  ///   - chunkBytes: how much to ask the reader for at a time.
   @inlinable public init(reader: Reader, chunkBytes: Int = 64 << 10) {
     self.reader = reader
     self.chunkBytes = max(chunkBytes, 16)

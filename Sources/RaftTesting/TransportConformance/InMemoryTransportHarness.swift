@@ -1,6 +1,6 @@
 import Raft
 
-/// Runs ``TransportConformance`` against ``InMemoryTransport``: one network, three nodes.
+/// Runs ``TransportConformance`` against `InMemoryTransport`: one network, three nodes.
 public struct InMemoryTransportHarness: TransportHarness {
   private let network = InMemoryNetwork()
 

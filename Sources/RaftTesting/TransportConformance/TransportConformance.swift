@@ -1,7 +1,7 @@
 import Raft
 import Synchronization
 
-/// The behaviour every ``Transport`` must show, as checks a test target runs against a
+/// The behaviour every `Transport` must show, as checks a test target runs against a
 /// ``TransportHarness``:
 ///
 /// ```swift

@@ -8,7 +8,7 @@ public protocol TransportHarness: Sendable {
   /// The cluster's members; the checks use the first three, so list at least three.
   var members: [NodeID] { get }
 
-  /// A new transport for `node`, ready to ``Transport/start(handler:)``. Called again for the
+  /// A new transport for `node`, ready to `Transport/start(handler:)`. Called again for the
   /// same node after its previous transport stopped, to model a restart: the new transport must
   /// be reachable the way the old one was (for TCP, on the same address).
   func makeTransport(for node: NodeID) throws -> any Transport
