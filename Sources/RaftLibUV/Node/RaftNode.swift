@@ -50,9 +50,13 @@ public final class RaftNode: @unchecked Sendable {
 
   /// A node that is not started yet.
   /// - Parameters:
+  ///   - configuration: the Raft protocol settings; its id is this node's.
+  ///   - storage: recovered once, when the node starts.
+  ///   - transport: started by the node, stopped when it stops.
   ///   - eventLoop: the loop to run on; nil creates one that the node owns and shuts down when
   ///     it stops.
   ///   - stateMachine: starts empty; the node replays the committed log into it.
+  ///   - options: runtime settings: tick interval, seed, logger.
   public init(
     configuration: NodeConfiguration, storage: any Storage, transport: any Transport, stateMachine: any StateMachine,
     eventLoop: EventLoop? = nil, options: RaftNodeOptions = RaftNodeOptions()

@@ -11,6 +11,8 @@ public struct RaftNodeOptions: Sendable {
 
   /// - Parameters:
   ///   - tickInterval: 10 ms by default, so the default 10-tick election timeout is 100–200 ms.
+  ///   - seed: seeds the engine's randomness; nil draws a random seed.
+  ///   - logger: where log lines go; nil is quiet.
   public init(tickInterval: Duration = .milliseconds(10), seed: UInt64? = nil, logger: Logger? = nil) {
     self.tickInterval = tickInterval
     self.seed = seed

@@ -2,18 +2,18 @@ import CLibUV
 import Raft
 import Synchronization
 
-/// A ``Transport`` over TCP on a libuv ``EventLoop``.
+/// A `Transport` over TCP on a libuv ``EventLoop``.
 ///
 /// Each node listens on one address; each node opens one connection to each peer and sends on
 /// it, so a pair of nodes shares two connections, one per direction. A connection starts with
-/// a ``Handshake`` (cluster id, sender, destination); the listener refuses one from another
+/// a `Handshake` (cluster id, sender, destination); the listener refuses one from another
 /// cluster, an unknown node or for another destination, and logs why. Frames use the shared
-/// ``FrameCodec`` with a size limit. A malformed, oversized, spoofed or truncated frame closes
+/// `FrameCodec` with a size limit. A malformed, oversized, spoofed or truncated frame closes
 /// its connection with a logged reason and never reaches the node.
 ///
 /// Back-pressure: the frames waiting for one peer are bounded by
 /// ``TCPTransportConfiguration/sendQueueLimitBytes``; past it, and while no connection is up,
-/// messages are dropped and the node hears ``TransportEvent/unreachable(_:)`` so its leader
+/// messages are dropped and the node hears `TransportEvent/unreachable(_:)` so its leader
 /// stops streaming to that peer and probes.
 ///
 /// ## Threading
@@ -42,7 +42,10 @@ public final class TCPTransport: Transport, @unchecked Sendable {
   let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
 
   /// A transport for `configuration.node`; nothing happens until ``listen()`` or ``start(handler:)``.
-  /// - Parameter logger: where connection events go; quiet if nil.
+  /// - Parameters:
+  ///   - configuration: this node's address, its peers' addresses and the cluster id.
+  ///   - eventLoop: the loop every connection runs on.
+  ///   - logger: where connection events go; quiet if nil.
   public init(configuration: TCPTransportConfiguration, eventLoop: EventLoop, logger: NodeLogger? = nil) {
     self.configuration = configuration
     self.eventLoop = eventLoop
