@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the project and writes one Markdown report.
 #
-#   Benchmarks/run-all.sh [--quick] [--output FILE] [--skip-redis]
+#   Benchmarks/run-all.sh [--quick] [--output FILE] [--skip-redis] [--kv-storage file|memory]
 #
 # - Builds raft-bench (and raft-kv, when the package has it) in release mode.
 # - Runs every subcommand `raft-bench --help` lists, with --json, and tabulates the results.
 # - Starts a 3-process raft-kv cluster with file storage on loopback and runs redis-benchmark
 #   against it: SET and GET at 1, 16 and 64 clients, pipelining 1 and 16. Skipped, with the
 #   reason in the report, when raft-kv or redis-benchmark (Debian: redis-tools) is missing.
+# - --kv-storage memory runs the raft-kv cluster without file storage (default file).
 # - --quick: short runs of everything (a smoke test of the runner, not figures to quote).
 # Results are reported, never asserted: the script fails only when a benchmark cannot run.
 set -euo pipefail
@@ -16,12 +17,14 @@ cd "$(dirname "$0")/.."
 quick=0
 skip_redis=0
 output=""
+kv_storage=file
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) quick=1 ;;
     --skip-redis) skip_redis=1 ;;
     --output) output="$2"; shift ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --kv-storage) kv_storage="$2"; shift ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run-all.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -70,7 +73,11 @@ load="$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$output"
 
 # --- raft-bench subcommands --------------------------------------------------------------------
-subcommands="$("$bin/raft-bench" --help | awk '/^SUBCOMMANDS:/ {on=1; next} on && /^ +[a-z]/ {print $1} on && /^$/ && seen {exit} on {seen=1}')"
+# The subcommands, from the argument parser's machine-readable help (never "help" itself).
+subcommands="$("$bin/raft-bench" --experimental-dump-help | python3 -c '
+import json, sys
+command = json.load(sys.stdin)["command"]
+print(" ".join(s["commandName"] for s in command.get("subcommands", []) if s["commandName"] != "help"))')"
 quick_args() {  # short runs for the options a subcommand has
   local help
   help="$("$bin/raft-bench" "$1" --help)"
@@ -115,7 +122,7 @@ done
 
 # --- redis-benchmark against a 3-process raft-kv cluster ------------------------------------------
 echo >>"$output"
-echo "## redis-benchmark against a 3-process raft-kv cluster (file storage)" >>"$output"
+echo "## redis-benchmark against a 3-process raft-kv cluster ($kv_storage storage)" >>"$output"
 pids=()
 stop_cluster() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -137,8 +144,11 @@ else
   base=".build/benchmarks/$stamp/cluster"
   peers=(7101 7102 7103); clients=(6401 6402 6403)
   for i in 1 2 3; do
-    flags=(--id "$i" --listen "127.0.0.1:${peers[$((i-1))]}" --client "127.0.0.1:${clients[$((i-1))]}" --storage file --data-dir "$base/node$i")
-    for j in 1 2 3; do [[ $j != "$i" ]] && flags+=(--peer "$j=127.0.0.1:${peers[$((j-1))]}"); done
+    flags=(--id "$i" --listen "127.0.0.1:${peers[$((i-1))]}" --client "127.0.0.1:${clients[$((i-1))]}" --storage "$kv_storage")
+    if [[ $kv_storage == file ]]; then flags+=(--data-dir "$base/node$i"); fi
+    for j in 1 2 3; do
+      if [[ $j != "$i" ]]; then flags+=(--peer "$j=127.0.0.1:${peers[$((j-1))]}"); fi
+    done
     mkdir -p "$base/node$i"
     "$bin/raft-kv" "${flags[@]}" >"$base/node$i.log" 2>&1 &
     pids+=($!)
@@ -152,12 +162,12 @@ else
     sleep 0.1
   done
   if [[ -z "$leader_port" ]]; then
-    echo -e "\nThe cluster elected no leader within 10 s; node logs in $base." >>"$output"
+    echo -e "\nThe cluster elected no leader within 10 s; node logs in $base. Node 1 said: $(tail -1 "$base/node1.log")" >>"$output"
   else
     requests=100000; [[ $quick == 1 ]] && requests=2000
     {
       echo
-      echo "Nodes: \`raft-kv --id i --listen 127.0.0.1:710i --client 127.0.0.1:640i --peer ... --storage file --data-dir $base/nodei\`."
+      echo "Nodes: \`raft-kv --id i --listen 127.0.0.1:710i --client 127.0.0.1:640i --peer ... --storage $kv_storage --data-dir $base/nodei\` (no data directory with memory storage)."
       echo "Driven at the leader (port $leader_port) with \`redis-benchmark -p $leader_port -t set,get -n $requests -c C -P P -r 100000 -d 64 --csv\`; latency in µs."
       echo
       echo "| test | clients | pipeline | requests/s | p50 µs | p99 µs |"

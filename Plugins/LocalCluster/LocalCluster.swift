@@ -7,16 +7,10 @@ import PackagePlugin
 @main
 struct LocalCluster: CommandPlugin {
   func performCommand(context: PluginContext, arguments: [String]) async throws {
-    let plan: ClusterPlan
-    do {
-      guard let parsed = try ClusterPlan.parse(arguments) else {
-        print(ClusterPlan.usage)
-        return
-      }
-      plan = parsed
-    } catch {
-      Diagnostics.error("local-cluster: \(error)")
-      throw error
+    // A bad argument throws a ClusterPlan.ParseError, which SwiftPM prints as `error: ...`.
+    guard let plan = try ClusterPlan.parse(arguments) else {
+      say(ClusterPlan.usage)
+      return
     }
 
     let executable = try build(plan, in: context)
@@ -43,7 +37,7 @@ struct LocalCluster: CommandPlugin {
     }
     defer { signals.forEach { $0.cancel() } }
 
-    print("local-cluster: \(plan.nodes.count) × \(plan.product) (\(executable.path))")
+    say("local-cluster: \(plan.nodes.count) × \(plan.product) (\(executable.path))")
     for node in plan.nodes {
       let log = root.appending(path: node.logFile)
       _ = files.createFile(atPath: log.path, contents: nil)
@@ -63,18 +57,18 @@ struct LocalCluster: CommandPlugin {
         throw error
       }
       cluster.add(process, node: node.id)
-      print(
+      say(
         "  node \(node.id)  pid \(process.processIdentifier)  clients \(plan.host):\(node.clientPort)"
           + "  peers \(plan.host):\(node.peerPort)  log \(node.logFile)")
     }
-    print("Connect with: redis-cli -p \(plan.nodes[0].clientPort)    Logs: tail -f \(plan.workDirectory)/node*.log")
-    print("Press Ctrl-C to stop every node.")
+    say("Connect with: redis-cli -p \(plan.nodes[0].clientPort)    Logs: tail -f \(plan.workDirectory)/node*.log")
+    say("Press Ctrl-C to stop every node.")
     await cluster.waitUntilAllExited()
-    print("local-cluster: every node stopped.")
+    say("local-cluster: every node stopped.")
   }
 
   private func build(_ plan: ClusterPlan, in context: PluginContext) throws -> URL {
-    print("local-cluster: building \(plan.product) (\(plan.release ? "release" : "debug"))...")
+    say("local-cluster: building \(plan.product) (\(plan.release ? "release" : "debug"))...")
     let result = try packageManager.build(
       .product(plan.product),
       parameters: .init(configuration: plan.release ? .release : .debug, logging: .concise))
@@ -123,7 +117,7 @@ final class RunningCluster: @unchecked Sendable {
       defer { waiter = nil }
       return (stopping, waiter)
     }
-    if !wasStopping { print("local-cluster: node \(node) exited with status \(status); see its log.") }
+    if !wasStopping { say("local-cluster: node \(node) exited with status \(status); see its log.") }
     done?.resume()
   }
 
@@ -137,7 +131,7 @@ final class RunningCluster: @unchecked Sendable {
       finishIfEmpty()
       return
     }
-    print("\nlocal-cluster: \(reason): stopping \(processes.count) node(s)...")
+    say("\nlocal-cluster: \(reason): stopping \(processes.count) node(s)...")
     for process in processes where process.isRunning { process.terminate() }
     DispatchQueue.global().asyncAfter(deadline: .now() + 5) {
       for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
@@ -163,4 +157,10 @@ final class RunningCluster: @unchecked Sendable {
     }
     done?.resume()
   }
+}
+
+/// Writes a line at once: SwiftPM reads a plugin's output through a pipe, where `print` would
+/// hold the addresses back in its buffer until the plugin ends.
+func say(_ line: String) {
+  FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
