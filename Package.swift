@@ -7,12 +7,15 @@ let package = Package(
   products: [
     .library(name: "Raft", targets: ["Raft"]),
     .library(name: "RaftTesting", targets: ["RaftTesting"]),
+    .library(name: "RaftFileStorage", targets: ["RaftFileStorage"]),
     .executable(name: "raft-sim", targets: ["raft-sim"]),
     .executable(name: "raft-bench", targets: ["raft-bench"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
   ],
   targets: [
     .target(
@@ -27,6 +30,22 @@ let package = Package(
         .product(name: "HeapModule", package: "swift-collections"),
       ]
     ),
+    // The durable storage plugin: a segmented, checksummed log with group commit.
+    .target(
+      name: "RaftFileStorage",
+      dependencies: [
+        "Raft",
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]
+    ),
+    // Appends under load and prints each acknowledged index; the crash tests SIGKILL it.
+    .executableTarget(
+      name: "file-storage-crash-child",
+      dependencies: ["Raft", "RaftFileStorage"],
+      path: "Tests/FileStorageCrashChild"
+    ),
     .executableTarget(
       name: "raft-sim",
       dependencies: [
@@ -37,7 +56,7 @@ let package = Package(
     .executableTarget(
       name: "raft-bench",
       dependencies: [
-        "Raft", "MallocCounter",
+        "Raft", "RaftFileStorage", "MallocCounter",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/raft-bench"
@@ -46,6 +65,10 @@ let package = Package(
     .target(name: "MallocCounter", path: "Benchmarks/MallocCounter"),
     .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"], resources: [.copy("testdata")]),
     .testTarget(name: "RaftTestingTests", dependencies: ["Raft", "RaftTesting"]),
+    .testTarget(
+      name: "RaftFileStorageTests",
+      dependencies: ["Raft", "RaftTesting", "RaftFileStorage", "file-storage-crash-child"]
+    ),
   ],
   swiftLanguageModes: [.v6]
 )
