@@ -2,6 +2,12 @@ import Logging
 import Raft
 import Synchronization
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A ``Raft/Storage`` in files under one directory that survives `kill -9` and power loss
 /// without losing an acknowledged write.
 ///
@@ -94,7 +100,11 @@ public final class FileStorage: Storage {
       defer { side.closed = true }
       return !side.closed
     }
-    if wasOpen { worker.stop() }
+    guard wasOpen else { return }
+    worker.stop()
+    // The lock goes now, not when the last reference to this object does, so the directory can be
+    // reopened at once; the remaining descriptors close with the object.
+    _ = flock(lockFile.descriptor.rawValue, LOCK_UN)
   }
 
   // MARK: Storage
