@@ -183,6 +183,10 @@ public final class FileStorage: Storage {
     }
   }
 
+  /// How many sync rounds (one fsync of the log each, however many requests it made durable) have
+  /// completed since opening: requests divided by this is the group-commit factor.
+  public var completedSyncRounds: Int { worker.completedRounds }
+
   /// How many segment files the log has.
   public var segmentCount: Int { log.withLock { $0.log.segments.count } }
 }

@@ -34,6 +34,10 @@ final class SyncWorker: Sendable {
   private let metadata: MetadataFile
   private let logDirectory: String
   private let thread = Mutex<DedicatedThread?>(nil)
+  private let rounds = Atomic<Int>(0)
+
+  /// Sync rounds completed so far (each one fsync of the log, however many requests it covered).
+  var completedRounds: Int { rounds.load(ordering: .relaxed) }
 
   init(metadata: MetadataFile, logDirectory: String) {
     self.metadata = metadata
@@ -91,6 +95,7 @@ final class SyncWorker: Sendable {
           queue.withLock { $0.failure = error }
         }
       }
+      rounds.add(1, ordering: .relaxed)
       for request in batch {
         if let error = request.error ?? failure {
           request.completion(.failure(error))
