@@ -67,7 +67,10 @@ let package = Package(
     .testTarget(name: "RaftTestingTests", dependencies: ["Raft", "RaftTesting"]),
     .testTarget(
       name: "RaftFileStorageTests",
-      dependencies: ["Raft", "RaftTesting", "RaftFileStorage", "file-storage-crash-child"]
+      dependencies: [
+        "Raft", "RaftTesting", "RaftFileStorage", "file-storage-crash-child",
+        .product(name: "Logging", package: "swift-log"),
+      ]
     ),
   ],
   swiftLanguageModes: [.v6]
