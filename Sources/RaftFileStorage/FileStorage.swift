@@ -132,6 +132,13 @@ public final class FileStorage: Storage {
         pending.error = failure
       } else {
         do {
+          // A log that starts somewhere new (empty, after a snapshot) records where, first: an
+          // open checks that the first segment starts there, to notice a lost one.
+          if side.log.segments.isEmpty, let first = request.entries.first?.index.rawValue,
+            first != metadata.current.logStart
+          {
+            try metadata.update { $0.logStart = first }
+          }
           effects = try side.log.append(request.entries)
         } catch {
           logger.error("write failed, the storage accepts no more writes: \(error)")
@@ -180,6 +187,15 @@ public final class FileStorage: Storage {
       try metadata.update { $0.logStart = newStart }
       try side.log.dropSegments(count)
       return LogIndex(side.log.firstIndex)
+    }
+  }
+
+  /// Deletes the whole log, so that the next entry written is `nextIndex` (for a snapshot that
+  /// replaces a log it conflicts with). Durable when it returns.
+  public func discardLog(nextIndex: LogIndex) throws {
+    try log.withLock { side in
+      try side.log.discardAll(nextIndex: nextIndex.rawValue)
+      try metadata.update { $0.logStart = nextIndex.rawValue }
     }
   }
 

@@ -147,3 +147,36 @@ struct FileStorageTests {
     #expect(throws: FileStorageError.corruptMetadata(file: path + "/metadata")) { try open() }
   }
 }
+
+@Suite("FileStorage log start")
+struct LogStartTests {
+  let directory = TemporaryDirectory()
+  var path: String { directory.path + "/data" }
+
+  @Test("Discarding the log and starting at a later index survives reopening")
+  func discardAndRestart() throws {
+    let storage = try FileStorage(directory: path, options: FileStorageOptions(segmentSize: 4096))
+    Log.persist(storage, [Log.request(1, entries: Log.entries([UInt64](repeating: 1, count: 200), payloadSize: 50))])
+    try storage.discardLog(nextIndex: 501)
+    #expect(storage.firstIndex == 501 && storage.lastIndex == 500)
+    #expect(Files.segments(in: path).isEmpty)
+    storage.close()
+    var reopened = try FileStorage(directory: path, options: FileStorageOptions(segmentSize: 4096))
+    #expect(try reopened.recover().entries.isEmpty)
+    #expect(reopened.firstIndex == 501)
+    let acknowledgements = Log.persist(reopened, [Log.request(2, entries: Log.entries([2, 2], from: 501))])
+    #expect(acknowledgements.errors.isEmpty)
+    reopened.close()
+    reopened = try FileStorage(directory: path, options: FileStorageOptions(segmentSize: 4096))
+    #expect(try reopened.recover().entries == Log.entries([2, 2], from: 501))
+  }
+
+  @Test("An empty storage may start its log at any index, and remembers it")
+  func startAnywhere() throws {
+    let storage = try FileStorage(directory: path)
+    Log.persist(storage, [Log.request(1, entries: Log.entries([3, 3], from: 77))])
+    storage.close()
+    let reopened = try FileStorage(directory: path)
+    #expect(try reopened.recover().entries == Log.entries([3, 3], from: 77))
+  }
+}

@@ -104,6 +104,7 @@ struct RecoveryReportingTests {
     let child = try ChildProcess(executable: "file-storage-crash-child", arguments: [path, "1", "4", "65536"])
     let ready = child.readLine()
     #expect(ready?.hasPrefix("ready") == true)
+    #expect(child.readLine() != nil, "the child acknowledged a write")
     #expect(throws: FileStorageError.directoryLocked(directory: path)) { try FileStorage(directory: path) }
     child.killNow()
     // The kernel drops the lock with the process.

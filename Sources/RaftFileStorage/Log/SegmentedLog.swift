@@ -69,7 +69,7 @@ struct SegmentedLog {
   mutating func append(_ entries: [LogEntry]) throws -> WriteEffects {
     var effects = WriteEffects()
     guard let first = entries.first?.index.rawValue else { return effects }
-    guard first <= lastIndex + 1, first >= firstIndex || (isEmpty && segments.isEmpty) else {
+    guard (isEmpty && segments.isEmpty) || (first <= lastIndex + 1 && first >= firstIndex) else {
       throw FileStorageError.nonContiguousAppend(expectedAtMost: lastIndex + 1, found: first)
     }
     if isEmpty && segments.isEmpty { firstIndex = first }
@@ -177,6 +177,20 @@ struct SegmentedLog {
     while let entry = cache.first, entry.index.rawValue < firstIndex { cache.removeFirst() }
     for segment in removed { try FileSystem.remove(segment.file.path) }
     try FileSystem.syncDirectory(directory.logDirectory)
+  }
+
+  /// Deletes every segment (a snapshot that conflicts with the log replaces all of it); the
+  /// next entry written is `nextIndex`. The caller records the new start in the metadata.
+  mutating func discardAll(nextIndex: UInt64) throws {
+    let removedAny = !segments.isEmpty
+    while let last = segments.last {
+      try FileSystem.remove(last.file.path)
+      segments.removeLast()
+    }
+    if removedAny { try FileSystem.syncDirectory(directory.logDirectory) }
+    cache.removeAll()
+    firstIndex = nextIndex
+    lastIndex = nextIndex - 1
   }
 
   // MARK: Reading
