@@ -20,6 +20,9 @@ public final class SnapshotFileStore: Sendable {
   /// The directory the snapshot files live in.
   public let directory: String
   private let latestSnapshot: Mutex<Latest?>
+  /// Numbers partial files, so a snapshot being taken and one being received at the same index
+  /// never share a temporary file.
+  private let partialCounter = Atomic<UInt64>(0)
   private let logger: Logger
 
   /// Opens the directory's newest complete snapshot and checks it, data checksum included.
@@ -91,7 +94,8 @@ public final class SnapshotFileStore: Sendable {
   public func beginWriting(lastIndex: LogIndex, lastTerm: Term, metadata: [UInt8] = []) throws -> SnapshotFileWriter {
     try FileSystem.makeDirectory(directory)
     let name = SnapshotFileFormat.name(lastIndex: lastIndex, lastTerm: lastTerm)
-    let path = directory + "/" + name + SnapshotFileFormat.partialSuffix
+    let serial = partialCounter.add(1, ordering: .relaxed).newValue
+    let path = directory + "/" + name + "-\(serial)" + SnapshotFileFormat.partialSuffix
     let fd = try FileSystem.open(path, create: true)
     try FileSystem.truncate(fd, to: 0, path: path)
     return SnapshotFileWriter(
@@ -103,7 +107,7 @@ public final class SnapshotFileStore: Sendable {
   /// Makes a finished snapshot the newest one and deletes the one it replaces.
   fileprivate func install(_ info: SnapshotFileInfo, path: String) throws {
     let file = SharedFile(descriptor: try FileSystem.open(path, readOnly: true), path: path)
-    let previous = latestSnapshot.withLock { latest in
+    let previous = latestSnapshot.withLock { latest -> Latest? in
       defer { latest = Latest(info: info, file: file) }
       return latest
     }
@@ -119,6 +123,9 @@ public final class SnapshotFileWriter: Sendable {
   private struct State: Sendable {
     var dataSize: UInt64 = 0
     var done = false
+    /// The checksum so far while every write continued where the previous ended (the usual
+    /// case); nil once a write landed elsewhere, and then the data is read back at the end.
+    var runningChecksum: CRC32C? = CRC32C()
   }
 
   private let store: SnapshotFileStore
@@ -147,30 +154,53 @@ public final class SnapshotFileWriter: Sendable {
     try state.withLock { state in
       guard !state.done else { throw FileStorageError.unavailable(reason: "the snapshot writer is finished") }
       try FileSystem.write(file.descriptor, bytes, at: Int64(offset), path: file.path)
+      if offset == state.dataSize {
+        state.runningChecksum?.update(bytes)
+      } else {
+        state.runningChecksum = nil
+      }
       state.dataSize = max(state.dataSize, offset + UInt64(bytes.count))
     }
   }
 
   /// Checksums the data, adds the footer, syncs, renames the file to its final name and syncs
   /// the directory; from then on the snapshot is the store's ``SnapshotFileStore/latest``.
+  ///
+  /// - Parameter expectedChecksum: the CRC-32C the data must have (a received snapshot's); on a
+  ///   mismatch the file is deleted and ``FileStorageError/corruptSnapshot(file:reason:)`` thrown.
+  /// - Returns: the snapshot's description. If the store meanwhile got a snapshot at the same or
+  ///   a later index (a received one can overtake one being taken), the new file is dropped and
+  ///   the newer one stays ``SnapshotFileStore/latest``.
   @discardableResult
-  public func finish() throws -> SnapshotFileInfo {
-    let info = try state.withLock { state in
+  public func finish(expectedChecksum: UInt32? = nil) throws -> SnapshotFileInfo {
+    let outcome = try state.withLock { state -> (info: SnapshotFileInfo, installed: Bool) in
       guard !state.done else { throw FileStorageError.unavailable(reason: "the snapshot writer is finished") }
       state.done = true
       try FileSystem.truncate(file.descriptor, to: Int64(state.dataSize), path: file.path)
-      let checksum = try SnapshotFileFormat.checksum(of: file, size: state.dataSize)
+      let checksum = try state.runningChecksum?.value ?? SnapshotFileFormat.checksum(of: file, size: state.dataSize)
+      if let expectedChecksum, checksum != expectedChecksum {
+        try? FileSystem.remove(file.path)
+        throw FileStorageError.corruptSnapshot(
+          file: file.path,
+          reason:
+            "received data has checksum \(String(checksum, radix: 16)), expected \(String(expectedChecksum, radix: 16))"
+        )
+      }
       let info = SnapshotFileInfo(
         lastIndex: lastIndex, lastTerm: lastTerm, metadata: metadata, dataSize: state.dataSize, checksum: checksum)
       try FileSystem.write(
         file.descriptor, SnapshotFileFormat.trailer(for: info), at: Int64(state.dataSize), path: file.path)
+      if let latest = store.latest, latest.lastIndex >= lastIndex {
+        try FileSystem.remove(file.path)
+        return (info, false)
+      }
       try FileSystem.fullSync(file.descriptor, path: file.path)
       try FileSystem.rename(file.path, to: finalPath)
       try FileSystem.syncDirectory(store.directory)
-      return info
+      return (info, true)
     }
-    try store.install(info, path: finalPath)
-    return info
+    if outcome.installed { try store.install(outcome.info, path: finalPath) }
+    return outcome.info
   }
 
   /// Abandons the snapshot and deletes its temporary file.
