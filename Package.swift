@@ -8,6 +8,7 @@ let package = Package(
     .library(name: "Raft", targets: ["Raft"]),
     .library(name: "RaftTesting", targets: ["RaftTesting"]),
     .library(name: "RaftFileStorage", targets: ["RaftFileStorage"]),
+    .library(name: "RaftLibUV", targets: ["RaftLibUV"]),
     .executable(name: "raft-sim", targets: ["raft-sim"]),
     .executable(name: "raft-bench", targets: ["raft-bench"]),
   ],
@@ -46,6 +47,20 @@ let package = Package(
       dependencies: ["Raft", "RaftFileStorage"],
       path: "Tests/FileStorageCrashChild"
     ),
+    // libuv, found by pkg-config; Debian and Ubuntu ship it as libuv1-dev.
+    .systemLibrary(
+      name: "CLibUV",
+      pkgConfig: "libuv",
+      providers: [.apt(["libuv1-dev"])]
+    ),
+    .target(
+      name: "RaftLibUV",
+      dependencies: [
+        "Raft", "CLibUV",
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     .executableTarget(
       name: "raft-sim",
       dependencies: [
@@ -56,7 +71,7 @@ let package = Package(
     .executableTarget(
       name: "raft-bench",
       dependencies: [
-        "Raft", "RaftFileStorage", "MallocCounter",
+        "Raft", "RaftFileStorage", "RaftLibUV", "MallocCounter",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/raft-bench"
@@ -72,6 +87,7 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    .testTarget(name: "RaftLibUVTests", dependencies: ["Raft", "RaftTesting", "RaftLibUV"]),
   ],
   swiftLanguageModes: [.v6]
 )
