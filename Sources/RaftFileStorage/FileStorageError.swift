@@ -32,6 +32,7 @@ public enum FileStorageError: Error, Hashable, Sendable, CustomStringConvertible
   /// A system call failed.
   case io(operation: String, path: String, errno: Int32)
 
+  /// A sentence for logs and operators, naming the file and offset where there is one.
   public var description: String {
     switch self {
     case .directoryLocked(let directory):

@@ -9,6 +9,8 @@ public struct FileStorageOptions: Sendable {
   /// Create the directory (and its parents' last component) if it does not exist.
   public var createIfMissing: Bool
 
+  /// Options with the given values; a segment size below 4096 bytes is raised to 4096, and a
+  /// negative cache size counts as zero.
   public init(segmentSize: Int = 64 << 20, cachedEntryCount: Int = 4096, createIfMissing: Bool = true) {
     self.segmentSize = max(segmentSize, 4096)
     self.cachedEntryCount = max(cachedEntryCount, 0)

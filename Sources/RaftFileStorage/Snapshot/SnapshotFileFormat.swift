@@ -13,6 +13,7 @@ public struct SnapshotFileInfo: Hashable, Sendable {
   /// The CRC-32C of the data.
   public var checksum: UInt32
 
+  /// A description with the given fields (the store makes these; tests compare against them).
   public init(lastIndex: LogIndex, lastTerm: Term, metadata: [UInt8], dataSize: UInt64, checksum: UInt32) {
     self.lastIndex = lastIndex
     self.lastTerm = lastTerm

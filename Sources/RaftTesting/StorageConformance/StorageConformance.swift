@@ -26,13 +26,17 @@ public enum StorageConformance {
     public let needsCompaction: Bool
     let body: @Sendable (StorageHarness) throws -> Void
 
+    /// The check's name.
     public var description: String { name }
   }
 
   /// One check over one factory.
   public struct Case: Sendable, CustomStringConvertible {
+    /// The storage under test.
     public let factory: StorageFactory
+    /// What is checked.
     public let check: Check
+    /// "factory: check", as the test runner shows the case.
     public var description: String { "\(factory.name): \(check.name)" }
 
     /// Runs the check in a fresh temporary place.
@@ -100,10 +104,12 @@ public struct StorageConformanceFailure: Error, CustomStringConvertible {
   /// What went wrong.
   public var message: String
 
+  /// A failure of `check`, described by `message`.
   public init(check: String, message: String) {
     self.check = check
     self.message = message
   }
 
+  /// "check: message".
   public var description: String { "\(check): \(message)" }
 }

@@ -18,6 +18,8 @@ public struct StorageFactory: Sendable, CustomStringConvertible {
   /// returns the first index it still holds. Checks that need it are left out when nil.
   public var compact: (@Sendable (_ storage: any Storage, _ through: LogIndex) throws -> LogIndex)?
 
+  /// A factory named `name` (the tests show it) that opens storages with `open`, releases them
+  /// with `close`, and compacts them with `compact` if given.
   public init(
     name: String, open: @escaping @Sendable (_ place: String) throws -> any Storage,
     close: @escaping @Sendable (_ storage: any Storage) -> Void = { _ in },
@@ -29,6 +31,7 @@ public struct StorageFactory: Sendable, CustomStringConvertible {
     self.compact = compact
   }
 
+  /// The factory's name.
   public var description: String { name }
 
   /// ``Raft/MemoryStorage`` in immediate mode; reopening a place crashes the storage (dropping
