@@ -180,3 +180,31 @@ struct LogStartTests {
     #expect(try reopened.recover().entries == Log.entries([3, 3], from: 77))
   }
 }
+
+@Suite("FileStorage lifetime")
+struct LifetimeTests {
+  @Test("A storage whose last reference goes away inside its own completion shuts down cleanly")
+  func releasedInsideCompletion() throws {
+    let directory = TemporaryDirectory()
+    let done = Acknowledgements()
+    do {
+      let storage = try FileStorage(directory: directory.path + "/data")
+      let holder = Mutex<FileStorage?>(storage)
+      storage.persist(Log.request(1, entries: Log.entries([1]))) { result in
+        // The closure owns the last reference once the test lets go of its own.
+        let last = holder.withLock { held in
+          defer { held = nil }
+          return held
+        }
+        _ = last
+        done.completion(1)(result)
+      }
+    }
+    done.wait(for: 1)
+    #expect(done.ids == [1])
+    // The directory is free again once the storage is gone.
+    usleep(50_000)
+    let reopened = try FileStorage(directory: directory.path + "/data")
+    #expect(try reopened.recover().entries.count == 1)
+  }
+}

@@ -64,5 +64,13 @@ final class DedicatedThread: @unchecked Sendable {
     precondition(result == 0, "pthread_create failed: \(result)")
   }
 
-  func join() { pthread_join(thread, nil) }
+  /// Waits for the thread to end; from the thread itself (a completion that dropped the last
+  /// reference to its storage) it detaches instead, since a thread cannot wait for itself.
+  func join() {
+    if pthread_equal(pthread_self(), thread) != 0 {
+      pthread_detach(thread)
+    } else {
+      pthread_join(thread, nil)
+    }
+  }
 }
