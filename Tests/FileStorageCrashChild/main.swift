@@ -1,17 +1,19 @@
-// Appends to a FileStorage under load and prints the last index of every acknowledged request,
-// one per line, as its completion runs. The crash tests SIGKILL it at random points and check
-// that every index it printed survives.
+// Appends to a FileStorage under load, printing every request before it is submitted
+// ("s <id> <first index> <count> <term>") and again when its completion runs ("a <id>"). With
+// conflicts on, some requests rewrite the last few entries with a higher term, as a follower
+// does when a new leader's log differs. The crash tests SIGKILL it at random points and check
+// that what was acknowledged survived.
 //
-// Usage: file-storage-crash-child <directory> <seed> <outstanding requests> <segment size>
+// Usage: file-storage-crash-child <directory> <seed> <outstanding requests> <segment size> [conflicts]
 import Dispatch
 import Glibc
 import Raft
 import RaftFileStorage
 
-/// The payload every test expects at `index`: its size and bytes derive from the index alone.
-func payload(for index: UInt64) -> [UInt8] {
-  let size = Int((index &* 2_654_435_761) % 300)
-  return (0..<size).map { UInt8(truncatingIfNeeded: index &+ UInt64($0) &* 31) }
+/// The payload every test expects at `index` in `term`: its size and bytes derive from them alone.
+func payload(for index: UInt64, term: UInt64) -> [UInt8] {
+  let size = Int((index &* 2_654_435_761 &+ term) % 300)
+  return (0..<size).map { UInt8(truncatingIfNeeded: index &+ UInt64($0) &* 31 &+ term) }
 }
 
 func say(_ line: String) {
@@ -20,12 +22,15 @@ func say(_ line: String) {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 5, let seed = UInt64(arguments[2]), let outstanding = Int(arguments[3]),
+guard arguments.count == 5 || arguments.count == 6, let seed = UInt64(arguments[2]),
+  let outstanding = Int(arguments[3]),
   let segmentSize = Int(arguments[4])
 else {
-  say("usage: file-storage-crash-child <directory> <seed> <outstanding> <segment size>")
+  say("usage: file-storage-crash-child <directory> <seed> <outstanding> <segment size> [conflicts]")
   exit(2)
 }
+
+let conflicts = arguments.count == 6 && arguments[5] == "conflicts"
 
 do {
   let storage = try FileStorage(
@@ -47,15 +52,21 @@ do {
     slots.wait()
     let count = 1 + nextRandom() % 5
     if nextRandom() % 50 == 0 { term += 1 }
-    let entries = (0..<count).map { offset in
-      LogEntry(index: LogIndex(next + offset), term: Term(term), payload: payload(for: next + offset))
+    if conflicts && next > 4 && nextRandom() % 8 == 0 {
+      // A new leader replaces the last few entries.
+      term += 1
+      next -= 1 + nextRandom() % 3
     }
-    let hardState = nextRandom() % 4 == 0 ? HardState(term: Term(term), commitIndex: LogIndex(next - 1)) : nil
-    let last = next + count - 1
+    let entries = (0..<count).map { offset in
+      LogEntry(index: LogIndex(next + offset), term: Term(term), payload: payload(for: next + offset, term: term))
+    }
+    let hardState = nextRandom() % 4 == 0 ? HardState(term: Term(term)) : nil
+    let requestID = id
+    say("s \(requestID) \(next) \(count) \(term)")
     storage.persist(PersistenceRequest(id: PersistenceID(rawValue: id), hardState: hardState, entries: entries)) {
       result in
       switch result {
-      case .success: say("\(last)")
+      case .success: say("a \(requestID)")
       case .failure(let error):
         say("error \(error)")
         exit(1)

@@ -104,7 +104,9 @@ struct RecoveryReportingTests {
     let child = try ChildProcess(executable: "file-storage-crash-child", arguments: [path, "1", "4", "65536"])
     let ready = child.readLine()
     #expect(ready?.hasPrefix("ready") == true)
-    #expect(child.readLine() != nil, "the child acknowledged a write")
+    var acknowledged = false
+    while !acknowledged, let line = child.readLine() { acknowledged = line.hasPrefix("a ") }
+    #expect(acknowledged, "the child acknowledged a write")
     #expect(throws: FileStorageError.directoryLocked(directory: path)) { try FileStorage(directory: path) }
     child.killNow()
     // The kernel drops the lock with the process.
