@@ -68,6 +68,11 @@ public final class FileStorage: Storage {
     if options.createIfMissing { try FileSystem.makeDirectory(directory) }
     lockFile = try layout.lock()
     try layout.checkOrCreateFormat()
+    if !FileSystem.exists(layout.metadataFile)
+      && (FileSystem.exists(layout.logDirectory) || FileSystem.exists(layout.snapshotDirectory))
+    {
+      throw FileStorageError.missingMetadata(file: layout.metadataFile)
+    }
     metadata = try MetadataFile(path: layout.metadataFile)
     let logStart = metadata.current.logStart
     let plan = try LogScanner.scan(

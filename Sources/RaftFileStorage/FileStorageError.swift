@@ -12,6 +12,9 @@ public enum FileStorageError: Error, Hashable, Sendable, CustomStringConvertible
   case missingFormatFile(directory: String)
   /// Neither metadata slot holds a valid record.
   case corruptMetadata(file: String)
+  /// The metadata file is gone although the log or snapshots are there: the term and vote are
+  /// lost, and starting over from term 0 could vote twice in a term.
+  case missingMetadata(file: String)
   /// A segment's header is damaged.
   case corruptSegmentHeader(file: String)
   /// A record fails its checksum or framing somewhere a crash cannot have torn it.
@@ -42,6 +45,7 @@ public enum FileStorageError: Error, Hashable, Sendable, CustomStringConvertible
     case .missingFormatFile(let directory):
       "\(directory) holds storage files but no \(StorageFormat.fileName) file; refusing to guess their format"
     case .corruptMetadata(let file): "\(file): neither metadata slot holds a valid record"
+    case .missingMetadata(let file): "\(file) is missing, but the log or snapshots exist: the term and vote are lost"
     case .corruptSegmentHeader(let file): "\(file): damaged segment header"
     case .corruptRecord(let file, let offset, let reason): "\(file) at offset \(offset): \(reason)"
     case .indexGap(let file, let offset, let expected, let found):

@@ -145,6 +145,12 @@ struct FileStorageTests {
     bytes[512 + 20] ^= 0xFF
     Files.write(path + "/metadata", bytes)
     #expect(throws: FileStorageError.corruptMetadata(file: path + "/metadata")) { try open() }
+    unlink(path + "/metadata")
+    let again = try open()
+    Log.persist(again, [Log.request(3, hardState: HardState(term: 6), entries: Log.entries([6]))])
+    again.close()
+    unlink(path + "/metadata")
+    #expect(throws: FileStorageError.missingMetadata(file: path + "/metadata")) { try open() }
   }
 }
 
