@@ -83,7 +83,7 @@ let package = Package(
     .testTarget(
       name: "RaftFileStorageTests",
       dependencies: [
-        "Raft", "RaftTesting", "RaftFileStorage", "file-storage-crash-child",
+        "Raft", "RaftTesting", "RaftFileStorage", "RaftLibUV", "file-storage-crash-child",
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
