@@ -77,12 +77,14 @@ struct FileStorageTests {
 
   @Test("A write that would leave a hole fails, and every later write fails too")
   func holeFails() throws {
-    let storage = try open()
+    let (logger, messages) = CapturingLogHandler.logger()
+    let storage = try FileStorage(directory: path, logger: logger)
     Log.persist(storage, [Log.request(1, entries: Log.entries([1, 1]))])
     let acknowledgements = Log.persist(
       storage, [Log.request(2, entries: Log.entries([1], from: 5)), Log.request(3, entries: Log.entries([1], from: 3))])
     #expect(acknowledgements.ids == [2, 3])
     #expect(acknowledgements.errors.count == 2)
+    #expect(messages.all.contains { $0.contains("write failed") })
   }
 
   @Test("Compaction removes whole segments, survives reopening, and a leftover segment is deleted on open")

@@ -116,3 +116,39 @@ struct RecoveryTests {
     }
   }
 }
+
+/// Segment headers: a new segment whose header a crash tore is dropped; a damaged header
+/// anywhere else is an error.
+@Suite("FileStorage segment headers")
+struct SegmentHeaderTests {
+  let directory = TemporaryDirectory()
+  var path: String { directory.path + "/data" }
+
+  func open() throws -> FileStorage {
+    try FileStorage(directory: path, options: FileStorageOptions(segmentSize: 4096))
+  }
+
+  @Test("A last segment with a torn header is removed; the log before it is kept")
+  func tornNewSegment() throws {
+    let storage = try open()
+    let entries = Log.entries([UInt64](repeating: 1, count: 100), payloadSize: 40)
+    Log.persist(storage, [Log.request(1, entries: entries)])
+    storage.close()
+    let torn = path + "/log/00000000000000000101.segment"
+    Files.write(torn, [UInt8](repeating: 0, count: 12))
+    #expect(try open().recover().entries == entries)
+    #expect(Files.size(torn) == -1)
+  }
+
+  @Test("A damaged header in an earlier segment is an error naming the segment")
+  func damagedHeader() throws {
+    let storage = try open()
+    Log.persist(storage, [Log.request(1, entries: Log.entries([UInt64](repeating: 1, count: 200), payloadSize: 40))])
+    storage.close()
+    let segment = Files.segments(in: path)[1]
+    var bytes = Files.read(segment)
+    bytes[9] ^= 0x01
+    Files.write(segment, bytes)
+    #expect(throws: FileStorageError.corruptSegmentHeader(file: segment)) { try open() }
+  }
+}
