@@ -24,7 +24,10 @@ struct StorageBenchmark: ParsableCommand {
 
       ops/s: acknowledged entries per second of wall time, after a warm-up of 4 W requests. \
       p50/p99 µs: from persist() until the completion ran, per request. entries/sync: \
-      acknowledged entries per fsync round of the storage. x raw: ops/s over the raw fsync rate.
+      acknowledged entries per sync round of the storage (a round is one log fdatasync, plus one \
+      of the metadata when a request in it carried a hard state). x raw: ops/s over the raw \
+      fsync rate. With --with-hard-state every configuration runs again with a hard state in \
+      every request.
       """
   )
 
@@ -42,6 +45,13 @@ struct StorageBenchmark: ParsableCommand {
 
   @Option(help: "At most this many entries per configuration.")
   var entries = 1_000_000
+
+  @Flag(
+    help: """
+      Also measure every writer count with a hard state (a new commit index) in every request, \
+      as a leader's writes carry: the metadata is then synced after the log in each round.
+      """)
+  var withHardState = false
 
   @Option(help: "Segment size in bytes.")
   var segmentSize = 64 << 20
@@ -77,25 +87,30 @@ struct StorageBenchmark: ParsableCommand {
           .init(key: "entries_per_sync", label: "entries/sync", value: 1, decimals: 1),
           .init(key: "x_raw_fsync", label: "x raw", value: 1, decimals: 1),
         ]))
-    for writers in writerCounts.isEmpty ? [1, 16, 256] : writerCounts {
-      let directory = root + "/writers-\(writers)"
-      StorageRun.remove(directory)
-      let measured = try StorageRun.appends(
-        directory: directory, writers: writers, payloadSize: size, seconds: seconds, limit: entries,
-        segmentSize: segmentSize)
-      StorageRun.remove(directory)
-      reporter.report(
-        BenchmarkResult(
-          bench: "storage",
-          parameters: [("mode", .text("file-storage")), ("writers", .integer(writers)), ("size", .integer(size))],
-          operationsPerSecond: measured.operationsPerSecond, p50Microseconds: measured.p50,
-          p99Microseconds: measured.p99,
-          metrics: [
-            .init(key: "entries_per_sync", label: "entries/sync", value: measured.entriesPerSync, decimals: 1),
-            .init(
-              key: "x_raw_fsync", label: "x raw", value: measured.operationsPerSecond / raw.operationsPerSecond,
-              decimals: 1),
-          ]))
+    for hardState in withHardState ? [false, true] : [false] {
+      for writers in writerCounts.isEmpty ? [1, 16, 256] : writerCounts {
+        let directory = root + "/writers-\(writers)"
+        StorageRun.remove(directory)
+        let measured = try StorageRun.appends(
+          directory: directory, writers: writers, payloadSize: size, seconds: seconds, limit: entries,
+          segmentSize: segmentSize, withHardState: hardState)
+        StorageRun.remove(directory)
+        reporter.report(
+          BenchmarkResult(
+            bench: "storage",
+            parameters: [
+              ("mode", .text(hardState ? "file-storage+hard-state" : "file-storage")), ("writers", .integer(writers)),
+              ("size", .integer(size)),
+            ],
+            operationsPerSecond: measured.operationsPerSecond, p50Microseconds: measured.p50,
+            p99Microseconds: measured.p99,
+            metrics: [
+              .init(key: "entries_per_sync", label: "entries/sync", value: measured.entriesPerSync, decimals: 1),
+              .init(
+                key: "x_raw_fsync", label: "x raw", value: measured.operationsPerSecond / raw.operationsPerSecond,
+                decimals: 1),
+            ]))
+      }
     }
     reporter.finish()
   }

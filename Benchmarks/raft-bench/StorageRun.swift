@@ -52,7 +52,8 @@ enum StorageRun {
 
   /// `writers` writers, each with one outstanding single-entry request.
   static func appends(
-    directory: String, writers: Int, payloadSize: Int, seconds: Double, limit: Int, segmentSize: Int
+    directory: String, writers: Int, payloadSize: Int, seconds: Double, limit: Int, segmentSize: Int,
+    withHardState: Bool
   ) throws -> Measurement {
     let storage = try FileStorage(
       directory: directory, options: FileStorageOptions(segmentSize: segmentSize, cachedEntryCount: 1024))
@@ -66,7 +67,10 @@ enum StorageRun {
     func submit(_ writer: Int, at now: UInt64) {
       let entry = LogEntry(index: LogIndex(index), term: 1, payload: payload)
       let start = now
-      storage.persist(PersistenceRequest(id: PersistenceID(rawValue: id), hardState: nil, entries: [entry])) { _ in
+      // As a leader's requests do: the commit index moves with almost every write.
+      let hardState = withHardState ? HardState(term: 1, votedFor: 1, commitIndex: LogIndex(index - 1)) : nil
+      storage.persist(PersistenceRequest(id: PersistenceID(rawValue: id), hardState: hardState, entries: [entry])) {
+        _ in
         let latency = MonotonicClock.nanoseconds() - start
         finished.withLock { $0.append((writer, latency)) }
         wakeup.signal()
