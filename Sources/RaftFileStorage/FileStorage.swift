@@ -128,14 +128,11 @@ public final class FileStorage: Storage {
   /// request fails too.
   public func persist(_ request: PersistenceRequest, completion: @escaping @Sendable (Result<Void, any Error>) -> Void)
   {
-    log.withLock { side in
-      var pending = SyncWorker.Pending(completion: completion, hardState: request.hardState, error: nil)
+    let closed = log.withLock { side -> Bool in
+      guard !side.closed else { return true }
+      var pending = SyncWorker.Pending(completion: completion, hardState: request.hardState, error: side.failure)
       var effects = SegmentedLog.WriteEffects()
-      if side.closed {
-        pending.error = FileStorageError.unavailable(reason: "the storage is closed")
-      } else if let failure = side.failure {
-        pending.error = failure
-      } else {
+      if pending.error == nil {
         do {
           // A log that starts somewhere new (empty, after a snapshot) records where, first: an
           // open checks that the first segment starts there, to notice a lost one.
@@ -151,13 +148,12 @@ public final class FileStorage: Storage {
           pending.error = error
         }
       }
-      if side.closed {
-        completion(.failure(FileStorageError.unavailable(reason: "the storage is closed")))
-        return
-      }
       // Queued under the log lock so the queue's order is the write order.
       worker.enqueue(pending, files: effects.files, directoryChanged: effects.directoryChanged)
+      return false
     }
+    // Outside the lock: a completion may call back into the storage.
+    if closed { completion(.failure(FileStorageError.unavailable(reason: "the storage is closed"))) }
   }
 
   // MARK: Reading and compaction
