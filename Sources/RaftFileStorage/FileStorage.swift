@@ -39,14 +39,18 @@ public final class FileStorage: Storage {
 
   private let layout: DataDirectory
   private let lockFile: SharedFile
-  private let metadata: MetadataFile
+  let metadata: MetadataFile
   private let worker: SyncWorker
-  private let log: Mutex<LogSide>
-  private let logger: Logger
+  let log: Mutex<LogSide>
+  /// Whether a sink from ``beginSnapshot(_:)`` is open.
+  let takingSnapshot = Mutex(false)
+  let logger: Logger
 
-  private struct LogSide {
+  struct LogSide {
     var log: SegmentedLog
     var closed = false
+    /// A snapshot being received from the leader, and how much of it arrived.
+    var incoming: (metadata: SnapshotMetadata, writer: SnapshotFileWriter, received: UInt64)?
     /// Set by the first failed write: nothing written after it could be trusted.
     var failure: (any Error)?
   }
@@ -114,13 +118,15 @@ public final class FileStorage: Storage {
 
   // MARK: Storage
 
-  /// The durable state: the hard state and every stored entry, read back from disk.
+  /// The durable state: the hard state, the latest complete snapshot, and every stored entry,
+  /// read back from disk. The entries start at ``firstIndex``: compaction removes whole
+  /// segments, so they may begin before the snapshot's last included index.
   public func recover() throws -> PersistentState {
     let hardState = metadata.current.hardState
     let entries = try log.withLock { side in
       try side.log.entries(from: side.log.firstIndex, through: side.log.lastIndex)
     }
-    return PersistentState(hardState: hardState, entries: entries)
+    return PersistentState(hardState: hardState, entries: entries, snapshot: snapshots.latest.map(Self.metadata(of:)))
   }
 
   /// Writes `request` now and completes it on the fsync thread once it is durable (see the type's
@@ -134,6 +140,8 @@ public final class FileStorage: Storage {
       var effects = SegmentedLog.WriteEffects()
       if pending.error == nil {
         do {
+          try applySnapshotWrites(request.snapshotWrites, to: &side)
+          if let index = request.compactThrough { try compact(through: index.rawValue, side: &side) }
           // A log that starts somewhere new (empty, after a snapshot) records where, first: an
           // open checks that the first segment starts there, to notice a lost one.
           if side.log.segments.isEmpty, let first = request.entries.first?.index.rawValue,
@@ -182,13 +190,17 @@ public final class FileStorage: Storage {
   @discardableResult
   public func compact(through index: LogIndex) throws -> LogIndex {
     try log.withLock { side in
-      let count = side.log.segmentsCovered(through: index.rawValue)
-      guard count > 0 else { return LogIndex(side.log.firstIndex) }
-      let newStart = side.log.segments[count].firstIndex
-      try metadata.update { $0.logStart = newStart }
-      try side.log.dropSegments(count)
+      try compact(through: index.rawValue, side: &side)
       return LogIndex(side.log.firstIndex)
     }
+  }
+
+  func compact(through index: UInt64, side: inout LogSide) throws {
+    let count = side.log.segmentsCovered(through: index)
+    guard count > 0 else { return }
+    let newStart = side.log.segments[count].firstIndex
+    try metadata.update { $0.logStart = newStart }
+    try side.log.dropSegments(count)
   }
 
   /// Deletes the whole log, so that the next entry written is `nextIndex` (for a snapshot that

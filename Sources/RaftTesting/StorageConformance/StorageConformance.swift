@@ -8,8 +8,8 @@ import Synchronization
 #endif
 
 /// One set of checks every ``Raft/Storage`` implementation must pass: ordering, replacement of
-/// conflicting entries, hard state handling, completion order and durability, reopening, and
-/// compaction where supported.
+/// conflicting entries, hard state handling, completion order and durability, reopening,
+/// snapshots (taken, received, compacting the log) and compaction where supported.
 ///
 /// Run it from Swift Testing over your own storage:
 ///
@@ -24,6 +24,8 @@ public enum StorageConformance {
     public let name: String
     /// Whether it needs ``StorageFactory/compact``.
     public let needsCompaction: Bool
+    /// Whether it needs the snapshot methods (``StorageFactory/supportsSnapshots``).
+    public let needsSnapshots: Bool
     let body: @Sendable (StorageHarness) throws -> Void
 
     /// The check's name.
@@ -51,7 +53,9 @@ public enum StorageConformance {
   /// The checks that apply to each factory, crossed with it.
   public static func cases(for factories: [StorageFactory]) -> [Case] {
     factories.flatMap { factory in
-      checks.filter { !$0.needsCompaction || factory.compact != nil }.map { Case(factory: factory, check: $0) }
+      checks.filter { check in
+        (!check.needsCompaction || factory.compact != nil) && (!check.needsSnapshots || factory.supportsSnapshots)
+      }.map { Case(factory: factory, check: $0) }
     }
   }
 

@@ -11,12 +11,19 @@ enum StorageConformanceChecks {
     check("A reopened storage holds every acknowledged write and accepts more", reopen),
     check("Payloads of many sizes and kinds round-trip exactly", payloads),
     check("Compaction removes a prefix and keeps the rest readable", compaction, needsCompaction: true),
+    check("A snapshot taken round-trips, compacts the log and survives reopening", takenSnapshot, needsSnapshots: true),
+    check(
+      "A received snapshot is installed only once complete, and can replace the log", receivedSnapshot,
+      needsSnapshots: true),
+    check(
+      "Only one snapshot is written at a time; an abandoned one changes nothing", snapshotSinks, needsSnapshots: true),
   ]
 
   private static func check(
-    _ name: String, _ body: @escaping @Sendable (StorageHarness) throws -> Void, needsCompaction: Bool = false
+    _ name: String, _ body: @escaping @Sendable (StorageHarness) throws -> Void, needsCompaction: Bool = false,
+    needsSnapshots: Bool = false
   ) -> StorageConformance.Check {
-    StorageConformance.Check(name: name, needsCompaction: needsCompaction, body: body)
+    StorageConformance.Check(name: name, needsCompaction: needsCompaction, needsSnapshots: needsSnapshots, body: body)
   }
 
   /// Entries `from` on with the given terms, and payloads that name their index and term.

@@ -17,14 +17,19 @@ public struct StorageFactory: Sendable, CustomStringConvertible {
   /// Removes the log's prefix through an index, if the implementation supports compaction;
   /// returns the first index it still holds. Checks that need it are left out when nil.
   public var compact: (@Sendable (_ storage: any Storage, _ through: LogIndex) throws -> LogIndex)?
+  /// Whether the storage implements the snapshot methods; checks that need them are left out
+  /// when false.
+  public var supportsSnapshots: Bool
 
   /// A factory named `name` (the tests show it) that opens storages with `open`, releases them
   /// with `close`, and compacts them with `compact` if given.
   public init(
     name: String, open: @escaping @Sendable (_ place: String) throws -> any Storage,
     close: @escaping @Sendable (_ storage: any Storage) -> Void = { _ in },
-    compact: (@Sendable (_ storage: any Storage, _ through: LogIndex) throws -> LogIndex)? = nil
+    compact: (@Sendable (_ storage: any Storage, _ through: LogIndex) throws -> LogIndex)? = nil,
+    supportsSnapshots: Bool = true
   ) {
+    self.supportsSnapshots = supportsSnapshots
     self.name = name
     self.open = open
     self.close = close
