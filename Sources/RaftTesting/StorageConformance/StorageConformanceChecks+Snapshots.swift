@@ -22,7 +22,7 @@ extension StorageConformanceChecks {
     try harness.persist(
       hardState: HardState(term: 2, commitIndex: 300), entries: entries(Array(repeating: 2, count: 300)))
     let data = content(10_000, seed: 1)
-    var sink = try harness.storage().beginSnapshot(SnapshotRequest(index: 250, term: 2, members: [1, 2, 3]))
+    let sink = try harness.storage().beginSnapshot(SnapshotRequest(index: 250, term: 2, members: [1, 2, 3]))
     for start in stride(from: 0, to: data.count, by: 3_000) {
       try sink.write(Array(data[start..<min(start + 3_000, data.count)]))
     }
@@ -120,7 +120,7 @@ extension StorageConformanceChecks {
   static func snapshotSinks(_ harness: StorageHarness) throws {
     try harness.persist(entries: entries(Array(repeating: 1, count: 20)))
     let storage = try harness.storage()
-    var sink = try storage.beginSnapshot(SnapshotRequest(index: 10, term: 1, members: [1]))
+    let sink = try storage.beginSnapshot(SnapshotRequest(index: 10, term: 1, members: [1]))
     do {
       _ = try storage.beginSnapshot(SnapshotRequest(index: 12, term: 1, members: [1]))
       throw harness.fail("a second snapshot sink was opened while one was open")
@@ -130,7 +130,7 @@ extension StorageConformanceChecks {
     try sink.write(content(500, seed: 4))
     sink.abandon()
     try harness.expect(try harness.recover().snapshot == nil, "an abandoned snapshot was recovered")
-    var next = try storage.beginSnapshot(SnapshotRequest(index: 12, term: 1, members: [1]))
+    let next = try storage.beginSnapshot(SnapshotRequest(index: 12, term: 1, members: [1]))
     try next.write([])
     let empty = try next.finish()
     try harness.expect(empty.size == 0 && empty.lastIncludedIndex == 12, "an empty snapshot: \(empty)")
