@@ -22,6 +22,14 @@ import Synchronization
 /// order, on itself. Requests that arrive while a sync is in flight share the next one, so many
 /// concurrent writers cost one fsync per round instead of one each.
 ///
+/// ## Snapshots
+/// ``beginSnapshot(_:)`` streams a state machine's snapshot into a temporary file that its
+/// sink's `finish()` syncs and renames into place; a received snapshot's chunks
+/// (``Raft/SnapshotWrite/chunk(_:offset:data:)``) go to a temporary file too, and its install
+/// checks the checksum, syncs and renames it, then compacts the log behind it (or deletes the
+/// whole log when it conflicted). ``recover()`` returns the newest complete snapshot. The cluster
+/// members are kept in the snapshot file's metadata bytes.
+///
 /// ## Memory
 /// Only the most recent ``FileStorageOptions/cachedEntryCount`` entries stay in memory; other
 /// reads go to disk through an index of 4 bytes per entry.
