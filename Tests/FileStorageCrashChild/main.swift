@@ -21,6 +21,10 @@ func say(_ line: String) {
   _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
 }
 
+// Drop every descriptor inherited from the test process but the standard ones: sockets of tests
+// running beside the crash tests would otherwise stay open here after those tests close them.
+for descriptor in Int32(3)..<Int32(4096) { close(descriptor) }
+
 let arguments = CommandLine.arguments
 guard arguments.count == 5 || arguments.count == 6, let seed = UInt64(arguments[2]),
   let outstanding = Int(arguments[3]),

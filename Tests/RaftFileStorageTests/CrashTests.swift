@@ -7,7 +7,10 @@ import Testing
 /// log with higher terms, as a follower does after a conflict) and is killed with SIGKILL at a
 /// random point. On reopening, the log must hold everything the last acknowledged request left,
 /// in order, byte for byte, except where a later request replaced it.
-@Suite("FileStorage crashes")
+///
+/// Serialized: each child appends as fast as it can, and four at once would starve the timing-
+/// sensitive tests that run beside this suite on a two-core machine.
+@Suite("FileStorage crashes", .serialized)
 struct CrashTests {
   /// Same payload function as the child's.
   static func payload(for index: UInt64, term: UInt64) -> [UInt8] {
