@@ -144,7 +144,10 @@ final class TestCluster: Sendable {
   func propose(_ command: String, timeout: Duration = .seconds(30)) async throws -> [UInt8] {
     let deadline = ContinuousClock.now + timeout
     var lastError: RaftNodeError?
-    while ContinuousClock.now < deadline {
+    var rounds = 0
+    // Gives up only after the deadline and a minimum of rounds: a starved task still tries.
+    while ContinuousClock.now < deadline || rounds < 100 {
+      rounds += 1
       for id in running {
         do {
           return try await member(id).node.propose(Array(command.utf8))
