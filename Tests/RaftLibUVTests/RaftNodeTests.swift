@@ -79,7 +79,7 @@ struct RaftNodeTests {
     await cluster.shutdown()
   }
 
-  @Test("Over TCP: elect, propose, stop the leader, a new leader serves proposals")
+  @Test("Over TCP: elect, propose, stop the leader, a new leader serves proposals, the old one restarts and catches up")
   func tcpFailover() async throws {
     let cluster = try TestCluster.tcp()
     try await cluster.startAll()
@@ -95,6 +95,11 @@ struct RaftNodeTests {
     }
     let expected = (0..<10).map { Array("before\($0)".utf8) } + (0..<10).map { Array("after\($0)".utf8) }
     for id in survivors { #expect(cluster.member(id).applied.payloads == expected) }
+    // The old leader restarts from its storage, replays, and catches up with the new leader.
+    let restarted = try await cluster.restartTCP(first)
+    _ = try await cluster.propose("after-restart")
+    try await waitUntil("the restarted node caught up") { restarted.payloads.count == 21 }
+    #expect(restarted.payloads == expected + [Array("after-restart".utf8)])
     await cluster.shutdown()
   }
 
