@@ -151,3 +151,45 @@ struct RaftNodeLeadershipTests {
     await loop.shutdown()
   }
 }
+
+@Suite("Raft node runtime: graceful stop")
+struct RaftNodeStopTests {
+  @Test("Stop waits for the storage writes in flight, and fails pending proposals with .stopping")
+  func stopWaitsForWrites() async throws {
+    let storage = MemoryStorage(mode: .manual)
+    let node = try RaftNode(
+      configuration: NodeConfiguration(id: 1, members: [1]), storage: storage,
+      transport: InMemoryNetwork().transport(for: 1), stateMachine: RecordingStateMachine(log: AppliedLog()),
+      options: RaftNodeOptions(tickInterval: .milliseconds(2)))
+    try await node.start()
+    node.campaign()
+    // The vote for itself waits for a sync that the test holds back.
+    try await waitUntil("a write in flight") { storage.unsyncedWriteCount > 0 }
+    let stopped = Locked(false)
+    let stopping = Task {
+      await node.stop()
+      stopped.withLock { $0 = true }
+    }
+    await #expect(throws: RaftNodeError.stopping) {
+      // Either refused at once (already stopping) or failed when the stop began.
+      try await waitForStopping(node)
+    }
+    try await Task.sleep(for: .milliseconds(50))
+    #expect(!stopped.value, "stop returned while a write was in flight")
+    storage.sync()
+    await stopping.value
+    #expect(stopped.value)
+  }
+
+  private func waitForStopping(_ node: RaftNode) async throws(RaftNodeError) {
+    while true {
+      do {
+        _ = try await node.propose([1])
+      } catch .stopping {
+        throw .stopping
+      } catch {
+        try? await Task.sleep(for: .milliseconds(1))
+      }
+    }
+  }
+}
