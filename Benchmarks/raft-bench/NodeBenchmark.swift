@@ -103,7 +103,7 @@ struct DiscardingStateMachine: StateMachine {
 }
 
 /// The three nodes of the benchmark.
-struct BenchCluster: Sendable {
+final class BenchCluster: Sendable {
   struct Measurement {
     var operationsPerSecond: Double
     var p50Microseconds: Double
@@ -111,11 +111,23 @@ struct BenchCluster: Sendable {
     var entriesPerWrite: Double
   }
 
-  let nodes: [NodeID: RaftNode]
-  let storages: [NodeID: BenchStorage]
+  let nodes: Mutex<[NodeID: RaftNode]>
+  let storages: [NodeID: any Storage]
+  let transports: Mutex<[NodeID: TCPTransport]>
   let loops: [EventLoop]
 
-  static func start() async throws -> BenchCluster {
+  private init(
+    nodes: [NodeID: RaftNode], storages: [NodeID: any Storage], transports: [NodeID: TCPTransport], loops: [EventLoop]
+  ) {
+    self.nodes = Mutex(nodes)
+    self.storages = storages
+    self.transports = Mutex(transports)
+    self.loops = loops
+  }
+
+  /// Starts three nodes, each storing through `makeStorage` (BenchStorage by default), and
+  /// asks node 1 to campaign.
+  static func start(makeStorage: (NodeID) -> any Storage = { _ in BenchStorage() }) async throws -> BenchCluster {
     let ids: [NodeID] = [1, 2, 3]
     var transports: [NodeID: TCPTransport] = [:]
     var addresses: [NodeID: SocketAddress] = [:]
@@ -131,10 +143,10 @@ struct BenchCluster: Sendable {
       transports[id] = transport
     }
     var nodes: [NodeID: RaftNode] = [:]
-    var storages: [NodeID: BenchStorage] = [:]
+    var storages: [NodeID: any Storage] = [:]
     for (offset, id) in ids.enumerated() {
       for peer in ids where peer != id { try transports[id]!.setPeerAddress(addresses[peer]!, for: peer) }
-      let storage = BenchStorage()
+      let storage = makeStorage(id)
       storages[id] = storage
       nodes[id] = try RaftNode(
         configuration: NodeConfiguration(id: id, members: ids), storage: storage, transport: transports[id]!,
@@ -142,13 +154,16 @@ struct BenchCluster: Sendable {
     }
     for id in ids { try await nodes[id]!.start() }
     nodes[1]!.campaign()
-    return BenchCluster(nodes: nodes, storages: storages, loops: loops)
+    return BenchCluster(nodes: nodes, storages: storages, transports: transports, loops: loops)
   }
+
+  func node(_ id: NodeID) -> RaftNode { nodes.withLock { $0[id]! } }
+  var ids: [NodeID] { nodes.withLock { $0.keys.sorted() } }
 
   func leader() async throws -> NodeID {
     let deadline = ContinuousClock.now + .seconds(30)
     while ContinuousClock.now < deadline {
-      for (id, node) in nodes where try await node.status().role == .leader { return id }
+      for id in ids where try await node(id).status().role == .leader { return id }
       try await Task.sleep(for: .milliseconds(10))
     }
     throw ValidationError("no leader elected within 30 s")
@@ -156,8 +171,8 @@ struct BenchCluster: Sendable {
 
   func measure(concurrency: Int, size: Int, warmup: Duration, duration: Duration) async throws -> Measurement {
     let leaderID = try await leader()
-    let leader = nodes[leaderID]!
-    let storage = storages[leaderID]!
+    let leader = node(leaderID)
+    guard let storage = storages[leaderID] as? BenchStorage else { throw ValidationError("needs BenchStorage") }
     let command = [UInt8](repeating: 0x61, count: size)
     let start = ContinuousClock.now
     let measureFrom = start + warmup
@@ -202,8 +217,24 @@ struct BenchCluster: Sendable {
       entriesPerWrite: writes > 0 ? Double(after.entries - first.entries) / Double(writes) : .nan)
   }
 
+  /// Replaces a stopped node by a new one on the same loop, port and storage, as a restarted
+  /// process would be.
+  func restart(_ id: NodeID) async throws {
+    let old = transports.withLock { $0[id]! }
+    var configuration = old.configuration
+    configuration.listenAddress = try old.listen()
+    let previous = node(id)
+    let transport = TCPTransport(configuration: configuration, eventLoop: previous.eventLoop)
+    let fresh = try RaftNode(
+      configuration: previous.configuration, storage: storages[id]!, transport: transport,
+      stateMachine: DiscardingStateMachine(), eventLoop: previous.eventLoop)
+    nodes.withLock { $0[id] = fresh }
+    transports.withLock { $0[id] = transport }
+    try await fresh.start()
+  }
+
   func shutdown() async {
-    for node in nodes.values { await node.stop() }
+    for id in ids { await node(id).stop() }
     for loop in loops { await loop.shutdown() }
   }
 }
