@@ -167,6 +167,11 @@ public final class TCPTransport: Transport, @unchecked Sendable {
     for link in touched { link.flush() }
   }
 
+  /// The remote addresses of the accepted incoming connections, by peer (for tests).
+  func inboundRemotes() throws -> [NodeID: String] {
+    try eventLoop.runBlocking { self.inboundByPeer.mapValues(\.remote) }
+  }
+
   /// Encoded bytes waiting for `peer` (queued plus the write in flight).
   func queuedBytes(to peer: NodeID) throws -> Int {
     try eventLoop.runBlocking { self.links[peer]?.queuedBytes ?? 0 }
