@@ -11,9 +11,11 @@ struct NodeBenchmark: AsyncParsableCommand {
     discussion: """
       Method. Three RaftNodes, each on its own libuv event loop thread with a TCPTransport on \
       127.0.0.1 (ephemeral ports) and an in-memory storage that completes every write at once \
-      (no fsync), start and elect a leader. For each --concurrency value, that many tasks each \
-      propose --size-byte commands to the leader in a loop, one at a time, for --warmup seconds \
-      and then for --duration seconds measured. The same cluster serves every concurrency.
+      (no fsync), start and elect a leader (10 ms ticks, 1-2 s election timeout, so a loaded \
+      machine does not move leadership mid-run; if it does anyway, the run stops with an \
+      error). For each --concurrency value, that many tasks each propose --size-byte commands \
+      to the leader in a loop, one at a time, for --warmup seconds and then for --duration \
+      seconds measured. The same cluster serves every concurrency.
 
       ops/s: proposals whose response came back (committed by a quorum and applied on the \
       leader) during the measured time, divided by it.
@@ -48,7 +50,9 @@ struct NodeBenchmark: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let cluster = try await BenchCluster.start()
+    // A one-second election timeout (etcd's default) keeps a loaded machine from moving
+    // leadership in the middle of a measurement; failover is measured by `raft-bench failover`.
+    let cluster = try await BenchCluster.start(electionTimeoutTicks: 100)
     var reporter = output.makeReporter()
     for concurrency in concurrencies.isEmpty ? [1, 16, 256] : concurrencies {
       let measurement = try await cluster.measure(
@@ -127,7 +131,10 @@ final class BenchCluster: Sendable {
 
   /// Starts three nodes, each storing through `makeStorage` (BenchStorage by default), and
   /// asks node 1 to campaign.
-  static func start(makeStorage: (NodeID) -> any Storage = { _ in BenchStorage() }) async throws -> BenchCluster {
+  /// - Parameter electionTimeoutTicks: in 10 ms ticks.
+  static func start(
+    electionTimeoutTicks: Int = 10, makeStorage: (NodeID) -> any Storage = { _ in BenchStorage() }
+  ) async throws -> BenchCluster {
     let ids: [NodeID] = [1, 2, 3]
     var transports: [NodeID: TCPTransport] = [:]
     var addresses: [NodeID: SocketAddress] = [:]
@@ -149,7 +156,8 @@ final class BenchCluster: Sendable {
       let storage = makeStorage(id)
       storages[id] = storage
       nodes[id] = try RaftNode(
-        configuration: NodeConfiguration(id: id, members: ids), storage: storage, transport: transports[id]!,
+        configuration: NodeConfiguration(id: id, members: ids, electionTimeoutTicks: electionTimeoutTicks),
+        storage: storage, transport: transports[id]!,
         stateMachine: DiscardingStateMachine(), eventLoop: loops[offset])
     }
     for id in ids { try await nodes[id]!.start() }
@@ -178,6 +186,7 @@ final class BenchCluster: Sendable {
     let measureFrom = start + warmup
     let end = measureFrom + duration
     let before = CounterSnapshot()
+    let leaderChanged = StopSignal()
     let samples = try await withThrowingTaskGroup(of: [UInt64].self) { group in
       group.addTask {
         // Reads the storage counters as the measured window opens.
@@ -191,7 +200,14 @@ final class BenchCluster: Sendable {
           while ContinuousClock.now < end {
             let proposedAt = ContinuousClock.now
             let startNanos = MonotonicClock.nanoseconds()
-            _ = try await leader.propose(command)
+            do {
+              _ = try await leader.propose(command)
+            } catch let error as RaftNodeError where error.isRetryable {
+              // A leadership change on a loaded machine: the run fails below (the figures
+              // would mix two leaders), but every proposer first stops cleanly.
+              leaderChanged.value.withLock { $0 = true }
+              break
+            }
             if proposedAt >= measureFrom { latencies.append(MonotonicClock.nanoseconds() - startNanos) }
           }
           return latencies
@@ -200,6 +216,10 @@ final class BenchCluster: Sendable {
       var all: [UInt64] = []
       for try await latencies in group { all += latencies }
       return all
+    }
+    if leaderChanged.value.withLock({ $0 }) {
+      throw ValidationError(
+        "leadership moved during the run (a loaded machine delays heartbeats past the election timeout); rerun")
     }
     let after = storage.counters
     let first = before.value.withLock { $0 } ?? (writes: 0, entries: 0)
@@ -237,6 +257,11 @@ final class BenchCluster: Sendable {
     for id in ids { await node(id).stop() }
     for loop in loops { await loop.shutdown() }
   }
+}
+
+/// Set once by any proposer.
+final class StopSignal: Sendable {
+  let value = Mutex(false)
 }
 
 /// The leader's storage counters when the measured window opened.
