@@ -124,6 +124,17 @@ struct FrameCodecTests {
     }
   }
 
+  @Test("A log index above Int64.max is refused at the wire, before any index arithmetic")
+  func hugeIndex() {
+    var body = WireWriter()
+    for _ in 0..<3 { body.write(UInt64(1)) }  // from, to, term
+    body.write(UInt64(1) << 63)  // commit index
+    #expect(throws: DecodeError.invalidValue(field: "Heartbeat.commitIndex", value: UInt64(1) << 63)) {
+      try decodeRaw(version: 1, kind: FrameKind.heartbeat.rawValue, body: body.bytes)
+    }
+    #expect(LogIndex(UInt64.max) != LogIndex(0))
+  }
+
   @Test("A forged entry count cannot make the decoder allocate for entries that are not there")
   func forgedCount() {
     var body = WireWriter()
