@@ -77,7 +77,20 @@ extension AppendEntries: WireBody {
     let count = try reader.readCount(minimumElementSize: LogEntry.minimumWireSize)
     var entries: [LogEntry] = []
     entries.reserveCapacity(count)
-    for _ in 0..<count { entries.append(try LogEntry.decode(from: &reader)) }
+    var previousTerm = prevLogTerm
+    for offset in 0..<count {
+      let entry = try LogEntry.decode(from: &reader)
+      // A well-formed batch continues the log right after prevLogIndex with terms that never
+      // fall; anything else is corruption, refused here so the engine never sees it.
+      guard entry.index == prevLogIndex + UInt64(offset + 1) else {
+        throw .invalidValue(field: "AppendEntries.entries[\(offset)].index", value: entry.index.rawValue)
+      }
+      guard entry.term >= previousTerm else {
+        throw .invalidValue(field: "AppendEntries.entries[\(offset)].term", value: entry.term.rawValue)
+      }
+      previousTerm = entry.term
+      entries.append(entry)
+    }
     return AppendEntries(
       prevLogIndex: prevLogIndex, prevLogTerm: prevLogTerm, entries: entries, leaderCommit: leaderCommit)
   }
