@@ -216,7 +216,11 @@ public final class RaftNode: @unchecked Sendable {
 
   private func tick() {
     guard phase == .running else { return }
+    let before = engine.role
     engine.tick()
+    if engine.role != before, engine.role == .preCandidate || engine.role == .candidate {
+      log.log(.debug, .timer, "election timeout: no word from a leader; campaigning as \(engine.role)")
+    }
     requestFlush()
   }
 
