@@ -212,3 +212,22 @@ struct RaftNodeStopTests {
     }
   }
 }
+
+@Suite("In-process cluster")
+struct InProcessClusterTests {
+  @Test("Five nodes on one loop replicate proposals routed to the leader")
+  func fiveNodes() async throws {
+    let logs = (1...5).map { _ in AppliedLog() }
+    let cluster = try InProcessCluster(
+      members: [1, 2, 3, 4, 5], options: RaftNodeOptions(tickInterval: .milliseconds(2))
+    ) { id in RecordingStateMachine(log: logs[Int(id.rawValue) - 1]) }
+    try await cluster.start()
+    for i in 0..<20 {
+      let response = try await cluster.propose(Array("c\(i)".utf8))
+      #expect(String(decoding: response, as: UTF8.self).hasSuffix(":c\(i)"))
+    }
+    try await waitUntil("every node applied 20 commands") { logs.allSatisfy { $0.entries.count == 20 } }
+    for log in logs { #expect(log.payloads == (0..<20).map { Array("c\($0)".utf8) }) }
+    await cluster.stop()
+  }
+}
