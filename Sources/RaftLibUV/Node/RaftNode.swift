@@ -85,7 +85,7 @@ public final class RaftNode: @unchecked Sendable {
     engine = RaftEngine(configuration: configuration, restoring: recovered, seed: seed)
     observed = (engine.term, engine.role, engine.leader, engine.commitIndex)
     log.term = engine.term
-    nextTurn = LoopIdle(on: eventLoop) { [unowned self] in self.flush() }
+    // Events that arrive before the node is running are dropped by `receive`; Raft retries.
     try transport.start(handler: { [self] event in
       if eventLoop.inLoopThread {
         receive(event)
@@ -93,6 +93,7 @@ public final class RaftNode: @unchecked Sendable {
         eventLoop.execute { self.receive(event) }
       }
     })
+    nextTurn = LoopIdle(on: eventLoop) { [unowned self] in self.flush() }
     let interval = max(1, options.tickInterval.milliseconds)
     let ticker = LoopTimer(on: eventLoop)
     ticker.start(delayMilliseconds: interval, repeatMilliseconds: interval) { [unowned self] in self.tick() }
