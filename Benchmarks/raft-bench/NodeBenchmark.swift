@@ -41,6 +41,9 @@ struct NodeBenchmark: AsyncParsableCommand {
   @Option(help: "Warm-up seconds per concurrency.")
   var warmup = 0.5
 
+  @Flag(help: "Run the three nodes as separate raft-testnode processes (build that product too).")
+  var processes = false
+
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
@@ -50,6 +53,7 @@ struct NodeBenchmark: AsyncParsableCommand {
   }
 
   func run() async throws {
+    if processes { return try runProcesses() }
     // A one-second election timeout (etcd's default) keeps a loaded machine from moving
     // leadership in the middle of a measurement; failover is measured by `raft-bench failover`.
     let cluster = try await BenchCluster.start(electionTimeoutTicks: 100)
@@ -74,6 +78,38 @@ struct NodeBenchmark: AsyncParsableCommand {
     }
     reporter.finish()
     await cluster.shutdown()
+  }
+}
+
+extension NodeBenchmark {
+  /// The same measurement with each node in its own process; the benchmark drives the leader
+  /// through its stdin with `--concurrency` proposals in flight, so latencies include a pipe
+  /// round trip to the leader process.
+  func runProcesses() throws {
+    let cluster = try ProcessCluster()
+    defer { cluster.shutdown() }
+    var reporter = output.makeReporter()
+    let command = String(repeating: "a", count: size)
+    for concurrency in concurrencies.isEmpty ? [1, 16, 256] : concurrencies {
+      let latencies = try cluster.measure(
+        concurrency: concurrency, command: command, warmup: warmup, duration: duration
+      ).sorted()
+      func percentile(_ fraction: Double) -> Double {
+        guard !latencies.isEmpty else { return .nan }
+        let rank = Int((fraction * Double(latencies.count)).rounded(.up))
+        return Double(latencies[min(max(rank, 1), latencies.count) - 1]) / 1_000
+      }
+      reporter.report(
+        BenchmarkResult(
+          bench: "node",
+          parameters: [
+            ("concurrency", .integer(concurrency)), ("size", .integer(size)), ("transport", .text("tcp")),
+            ("storage", .text("memory")), ("processes", .integer(3)),
+          ],
+          operationsPerSecond: Double(latencies.count) / duration, p50Microseconds: percentile(0.5),
+          p99Microseconds: percentile(0.99)))
+    }
+    reporter.finish()
   }
 }
 

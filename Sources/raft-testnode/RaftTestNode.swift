@@ -9,11 +9,14 @@ import RaftLibUV
 /// local experiments. Memory storage: a killed process forgets everything, so restart a killed
 /// node only with a file storage.
 ///
-/// Usage: `raft-testnode <id> <member,member,...> [cluster-id]`. It listens on an ephemeral
+/// Usage: `raft-testnode <id> <member,member,...> [cluster-id] [election-timeout-ticks]` (ticks
+/// are 10 ms; the timeout defaults to 10). It listens on an ephemeral
 /// loopback port and prints `listening <port>`. Commands, one per line, each answered by one line:
 /// - `peer <id> <port>`: where a peer listens (on 127.0.0.1) → `ok`
 /// - `start` → `ok`
 /// - `propose <text>` → `ok <response>` or `err <description>`
+/// - `submit <tag> <text>` → later, `done <tag> ok <response>` or `done <tag> err <description>`
+///   (pipelined: answers come in any order, interleaved with other answers)
 /// - `status` → `status role=<role> term=<n> leader=<id|none> commit=<n> applied=<n>`
 /// - `stop` → `ok`, then the process exits.
 @main
@@ -21,11 +24,12 @@ struct RaftTestNode {
   static func main() async {
     let arguments = CommandLine.arguments
     guard arguments.count >= 3, let id = UInt64(arguments[1]) else {
-      reply("usage: raft-testnode <id> <member,member,...> [cluster-id]")
+      reply("usage: raft-testnode <id> <member,member,...> [cluster-id] [election-timeout-ticks]")
       exit(2)
     }
     let members = arguments[2].split(separator: ",").compactMap { UInt64($0) }.map { NodeID($0) }
     let clusterID = arguments.count > 3 ? arguments[3] : "test"
+    let electionTimeoutTicks = arguments.count > 4 ? Int(arguments[4]) ?? 10 : 10
     do {
       let loop = try EventLoop(name: "node-\(id)")
       let transport = TCPTransport(
@@ -36,7 +40,8 @@ struct RaftTestNode {
       let port = try transport.listen().port
       reply("listening \(port)")
       let node = try RaftNode(
-        configuration: NodeConfiguration(id: NodeID(id), members: members), storage: MemoryStorage(),
+        configuration: NodeConfiguration(id: NodeID(id), members: members, electionTimeoutTicks: electionTimeoutTicks),
+        storage: MemoryStorage(),
         transport: transport, stateMachine: EchoStateMachine(), eventLoop: loop)
       while let line = readLine() {
         let words = line.split(separator: " ", maxSplits: 2).map(String.init)
@@ -54,6 +59,19 @@ struct RaftTestNode {
             reply("ok \(String(decoding: response, as: UTF8.self))")
           } catch {
             reply("err \(error)")
+          }
+        case "submit" where words.count >= 2:
+          // Pipelined: answers `done <tag> ok <response>` or `done <tag> err <description>`
+          // whenever the proposal settles, so many can be in flight.
+          let tag = words[1]
+          let command = Array((words.count > 2 ? words[2] : "").utf8)
+          Task.detached {
+            do {
+              let response = try await node.propose(command)
+              reply("done \(tag) ok \(String(decoding: response, as: UTF8.self))")
+            } catch {
+              reply("done \(tag) err \(error)")
+            }
           }
         case "status":
           let status = try await node.status()
