@@ -15,6 +15,8 @@ final class ProcessCluster {
     let input: Int32
     let output: Int32
     private var buffer: [UInt8] = []
+    /// Where the unread part of `buffer` starts (lines are consumed without shifting the rest).
+    private var readOffset = 0
 
     init(path: String, arguments: [String]) throws {
       var toChild: [Int32] = [0, 0]
@@ -52,10 +54,12 @@ final class ProcessCluster {
     func readLine() throws -> String {
       var chunk = [UInt8](repeating: 0, count: 65536)
       while true {
-        if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-          defer { buffer.removeSubrange(...newline) }
-          return String(decoding: buffer[..<newline], as: UTF8.self)
+        if let newline = buffer[readOffset...].firstIndex(of: UInt8(ascii: "\n")) {
+          defer { readOffset = newline + 1 }
+          return String(decoding: buffer[readOffset..<newline], as: UTF8.self)
         }
+        buffer.removeSubrange(..<readOffset)
+        readOffset = 0
         let count = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress!, $0.count) }
         guard count > 0 else { throw Failure(description: "node process \(pid) exited") }
         buffer += chunk.prefix(count)
