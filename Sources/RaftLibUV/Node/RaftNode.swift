@@ -249,7 +249,13 @@ public final class RaftNode: @unchecked Sendable {
       let ready = engine.ready()
       if let request = ready.persistence { persist(request) }
       if !ready.messages.isEmpty { transport.send(ready.messages) }
+      if !ready.snapshotChunks.isEmpty { sendSnapshotChunks(ready.snapshotChunks) }
+      // The order the engine requires: restore, then apply what follows, then take.
+      if let snapshot = ready.snapshotToRestore {
+        guard restoreSnapshot(snapshot) else { return }
+      }
       if !ready.committedEntries.isEmpty { apply(ready.committedEntries) }
+      if let request = ready.snapshotToTake { takeSnapshot(request) }
       noteChanges()
     }
   }
@@ -292,6 +298,56 @@ public final class RaftNode: @unchecked Sendable {
       proposals.applied(entry, response: response)
     }
     if log.enabled(.trace) { log.log(.trace, .commit, "applied through \(engine.appliedIndex)") }
+  }
+
+  /// Reads each chunk from storage and sends it. A chunk of a snapshot the storage no longer
+  /// holds is dropped: the transfer recovers as from a lost message.
+  private func sendSnapshotChunks(_ chunks: [OutgoingSnapshotChunk]) {
+    var messages: [Message] = []
+    for chunk in chunks {
+      do {
+        let data = try storage.readSnapshot(chunk.metadata, from: chunk.offset, maxCount: chunk.count)
+        messages.append(chunk.message(data: data))
+      } catch {
+        log.log(.debug, .snapshot, "dropping \(chunk): \(error)")
+      }
+    }
+    if !messages.isEmpty { transport.send(messages) }
+  }
+
+  /// Replaces the state machine's state with a stored snapshot. A failure is fatal: the node
+  /// cannot apply what follows the snapshot without it. - Returns: whether it succeeded.
+  private func restoreSnapshot(_ metadata: SnapshotMetadata) -> Bool {
+    var reader = storage.snapshotReader(for: metadata)
+    do {
+      try stateMachine.restoreSnapshot(from: &reader)
+      log.log(.info, .snapshot, "restored \(metadata)")
+      return true
+    } catch {
+      log.log(.critical, .snapshot, "cannot restore \(metadata): \(error)")
+      beginStop(nil, error: .storageFailed("cannot restore snapshot \(metadata): \(error)"))
+      return false
+    }
+  }
+
+  /// Has the state machine write a snapshot into storage and tells the engine how it went.
+  private func takeSnapshot(_ request: SnapshotRequest) {
+    do {
+      var sink = try storage.beginSnapshot(request)
+      do {
+        try stateMachine.writeSnapshot(to: &sink)
+        let metadata = try sink.finish()
+        engine.snapshotTaken(metadata)
+        log.log(.info, .snapshot, "took \(metadata)")
+      } catch {
+        sink.abandon()
+        throw error
+      }
+    } catch {
+      log.log(.warning, .snapshot, "snapshot at \(request.index) failed: \(error)")
+      engine.snapshotFailed()
+    }
+    needsReady = true
   }
 
   /// Logs term, role, leader and commit changes, and fails proposals of a lost leadership.
