@@ -11,8 +11,10 @@ import Raft
 ///
 /// On the loop: a libuv timer ticks the engine; transport events are stepped into it; each
 /// `Ready` is handed out (the write to storage, whose completion comes back through the loop;
-/// the messages to the transport; committed entries to the state machine, in order), and a
-/// proposal's caller gets the state machine's response once its entry is applied.
+/// the messages and snapshot chunks to the transport; a received snapshot restored into the
+/// state machine, then committed entries applied in order, then a snapshot taken when the
+/// engine asks), and a proposal's caller gets the state machine's response once its entry is
+/// applied.
 ///
 /// Several nodes can share one loop (the in-memory transport runs a whole cluster in one
 /// process that way), or each can have its own.
