@@ -10,7 +10,7 @@ struct NodeBenchmark: AsyncParsableCommand {
     abstract: "Committed proposals per second of a 3-node RaftNode cluster over loopback TCP, in one process.",
     discussion: """
       Method. Three RaftNodes, each on its own libuv event loop thread with a TCPTransport on \
-      127.0.0.1 (ephemeral ports) and an in-memory storage that completes every write at once \
+      127.0.0.1 (ephemeral ports) and a storage that completes every write at once \
       (no fsync), start and elect a leader (10 ms ticks, 1-2 s election timeout, so a loaded \
       machine does not move leadership mid-run; if it does anyway, the run stops with an \
       error). For each --concurrency value, that many tasks each propose --size-byte commands \
@@ -113,9 +113,9 @@ extension NodeBenchmark {
   }
 }
 
-/// Storage for the benchmark: keeps the log in memory and completes every write at once.
-/// (MemoryStorage models crash durability by copying its state per sync, which would measure
-/// the copy.)
+/// Storage for the benchmark: counts what it is given and completes every write at once,
+/// keeping nothing (the engine holds the log), so the figures are the runtime's and the
+/// network's, not a storage's.
 final class BenchStorage: Storage {
   private struct State {
     var writes = 0
