@@ -11,6 +11,7 @@ let package = Package(
     .library(name: "RaftLibUV", targets: ["RaftLibUV"]),
     .executable(name: "raft-sim", targets: ["raft-sim"]),
     .executable(name: "raft-bench", targets: ["raft-bench"]),
+    .executable(name: "raft-testnode", targets: ["raft-testnode"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -61,6 +62,8 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // One RaftNode per process, driven over stdin, for the multi-process tests.
+    .executableTarget(name: "raft-testnode", dependencies: ["Raft", "RaftLibUV"]),
     .executableTarget(
       name: "raft-sim",
       dependencies: [
@@ -87,7 +90,7 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
-    .testTarget(name: "RaftLibUVTests", dependencies: ["Raft", "RaftTesting", "RaftLibUV"]),
+    .testTarget(name: "RaftLibUVTests", dependencies: ["Raft", "RaftTesting", "RaftLibUV", "raft-testnode"]),
   ],
   swiftLanguageModes: [.v6]
 )
