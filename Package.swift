@@ -7,14 +7,17 @@ let package = Package(
   products: [
     .library(name: "Raft", targets: ["Raft"]),
     .library(name: "RaftTesting", targets: ["RaftTesting"]),
+    .library(name: "RaftFileStorage", targets: ["RaftFileStorage"]),
     .library(name: "RaftLibUV", targets: ["RaftLibUV"]),
     .executable(name: "raft-sim", targets: ["raft-sim"]),
     .executable(name: "raft-bench", targets: ["raft-bench"]),
+    .executable(name: "raft-testnode", targets: ["raft-testnode"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     // `swift package generate-documentation`; a build tool only, linked into nothing.
     .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
@@ -31,6 +34,22 @@ let package = Package(
         .product(name: "HeapModule", package: "swift-collections"),
       ]
     ),
+    // The durable storage plugin: a segmented, checksummed log with group commit.
+    .target(
+      name: "RaftFileStorage",
+      dependencies: [
+        "Raft",
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]
+    ),
+    // Appends under load and prints each acknowledged index; the crash tests SIGKILL it.
+    .executableTarget(
+      name: "file-storage-crash-child",
+      dependencies: ["Raft", "RaftFileStorage"],
+      path: "Tests/FileStorageCrashChild"
+    ),
     // libuv, found by pkg-config; Debian and Ubuntu ship it as libuv1-dev.
     .systemLibrary(
       name: "CLibUV",
@@ -45,6 +64,8 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // One RaftNode per process, driven over stdin, for the multi-process tests.
+    .executableTarget(name: "raft-testnode", dependencies: ["Raft", "RaftLibUV"]),
     .executableTarget(
       name: "raft-sim",
       dependencies: [
@@ -55,7 +76,7 @@ let package = Package(
     .executableTarget(
       name: "raft-bench",
       dependencies: [
-        "Raft", "RaftLibUV", "MallocCounter",
+        "Raft", "RaftFileStorage", "RaftLibUV", "MallocCounter",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/raft-bench"
@@ -81,9 +102,16 @@ let package = Package(
     ),
     .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"], resources: [.copy("testdata")]),
     .testTarget(name: "RaftTestingTests", dependencies: ["Raft", "RaftTesting"]),
+    .testTarget(
+      name: "RaftFileStorageTests",
+      dependencies: [
+        "Raft", "RaftTesting", "RaftFileStorage", "RaftLibUV", "file-storage-crash-child",
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     // Compiles Plugins/LocalCluster/ClusterPlan.swift through a symlink: plugin code can't be linked.
     .testTarget(name: "LocalClusterPlanTests"),
-    .testTarget(name: "RaftLibUVTests", dependencies: ["Raft", "RaftTesting", "RaftLibUV"]),
+    .testTarget(name: "RaftLibUVTests", dependencies: ["Raft", "RaftTesting", "RaftLibUV", "raft-testnode"]),
   ],
   swiftLanguageModes: [.v6]
 )
