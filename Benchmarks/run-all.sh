@@ -167,7 +167,9 @@ else
     requests=100000; [[ $quick == 1 ]] && requests=2000
     {
       echo
-      echo "Nodes: \`raft-kv --id i --listen 127.0.0.1:710i --client 127.0.0.1:640i --peer ... --storage $kv_storage --data-dir $base/nodei\` (no data directory with memory storage)."
+      data_dir=""
+      if [[ $kv_storage == file ]]; then data_dir=" --data-dir $base/nodei"; fi
+      echo "Nodes: \`raft-kv --id i --listen 127.0.0.1:710i --client 127.0.0.1:640i --peer ... --storage $kv_storage$data_dir\` (release build)."
       echo "Driven at the leader (port $leader_port) with \`redis-benchmark -p $leader_port -t set,get -n $requests -c C -P P -r 100000 -d 64 --csv\`; latency in µs."
       echo
       echo "| test | clients | pipeline | requests/s | p50 µs | p99 µs |"

@@ -1,11 +1,11 @@
 import Raft
 
-/// The ``Raft/Storage`` snapshot methods, over ``SnapshotFileStore``.
+/// The `Storage` snapshot methods, over ``SnapshotFileStore``.
 extension FileStorage {
   /// Starts a snapshot of the state machine at `request`'s point, written to a temporary file
   /// as the state machine streams it; the sink's `finish()` syncs and renames it into place.
   ///
-  /// - Throws: ``Raft/SnapshotError/alreadyWriting`` while another sink is open.
+  /// - Throws: `SnapshotError/alreadyWriting` while another sink is open.
   public func beginSnapshot(_ request: SnapshotRequest) throws -> any StorageSnapshotSink {
     try takingSnapshot.withLock { taking in
       guard !taking else { throw SnapshotError.alreadyWriting }
@@ -23,8 +23,8 @@ extension FileStorage {
 
   /// Reads up to `maxCount` bytes of the stored snapshot `metadata` from `offset`.
   ///
-  /// - Throws: ``Raft/SnapshotError/notFound(_:)`` if the stored snapshot is another one now,
-  ///   ``Raft/SnapshotError/outOfBounds(offset:size:)`` past its end.
+  /// - Throws: `SnapshotError/notFound(_:)` if the stored snapshot is another one now,
+  ///   `SnapshotError/outOfBounds(offset:size:)` past its end.
   public func readSnapshot(_ metadata: SnapshotMetadata, from offset: UInt64, maxCount: Int) throws -> [UInt8] {
     guard let latest = snapshots.latest, Self.metadata(of: latest) == metadata else {
       throw SnapshotError.notFound(metadata)

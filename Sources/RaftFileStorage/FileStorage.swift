@@ -8,7 +8,7 @@ import Synchronization
   import Darwin
 #endif
 
-/// A ``Raft/Storage`` in files under one directory that survives `kill -9` and power loss
+/// A `Storage` in files under one directory that survives `kill -9` and power loss
 /// without losing an acknowledged write.
 ///
 /// The log is a series of append-only segment files of records framed with a length and a
@@ -25,7 +25,7 @@ import Synchronization
 /// ## Snapshots
 /// ``beginSnapshot(_:)`` streams a state machine's snapshot into a temporary file that its
 /// sink's `finish()` syncs and renames into place; a received snapshot's chunks
-/// (``Raft/SnapshotWrite/chunk(_:offset:data:)``) go to a temporary file too, and its install
+/// (`SnapshotWrite/chunk(_:offset:data:)`) go to a temporary file too, and its install
 /// checks the checksum, syncs and renames it, then compacts the log behind it (or deletes the
 /// whole log when it conflicted). ``recover()`` returns the newest complete snapshot. The cluster
 /// members are kept in the snapshot file's metadata bytes.

@@ -6,7 +6,7 @@ import Synchronization
 /// written.
 ///
 /// A snapshot is written under a temporary name, in chunks at any offsets (as an InstallSnapshot
-/// transfer delivers them), and becomes visible only when ``SnapshotFileWriter/finish()`` has
+/// transfer delivers them), and becomes visible only when ``SnapshotFileWriter/finish(expectedChecksum:)`` has
 /// added its footer and checksum, synced it, renamed it to its final name and synced the
 /// directory. A crash before that leaves a partial file that the next open deletes; a crash after
 /// it leaves the complete snapshot. The previous snapshot is deleted only after the new one is
@@ -90,7 +90,7 @@ public final class SnapshotFileStore: Sendable {
   }
 
   /// Starts a new snapshot covering the log through `lastIndex` (whose entry has `lastTerm`).
-  /// Nothing is visible until ``SnapshotFileWriter/finish()``.
+  /// Nothing is visible until ``SnapshotFileWriter/finish(expectedChecksum:)``.
   public func beginWriting(lastIndex: LogIndex, lastTerm: Term, metadata: [UInt8] = []) throws -> SnapshotFileWriter {
     try FileSystem.makeDirectory(directory)
     let name = SnapshotFileFormat.name(lastIndex: lastIndex, lastTerm: lastTerm)

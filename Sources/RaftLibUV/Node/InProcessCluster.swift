@@ -16,6 +16,7 @@ public final class InProcessCluster: Sendable {
 
   /// Builds (does not start) a cluster of `members`.
   /// - Parameters:
+  ///   - members: the cluster's node ids; each gets a node on the shared loop.
   ///   - makeStateMachine: a fresh state machine for each node.
   ///   - options: for every node; a nil seed gives each node its own random seed.
   public init(

@@ -7,7 +7,7 @@ import Synchronization
   import Darwin
 #endif
 
-/// One set of checks every ``Raft/Storage`` implementation must pass: ordering, replacement of
+/// One set of checks every `Storage` implementation must pass: ordering, replacement of
 /// conflicting entries, hard state handling, completion order and durability, reopening,
 /// snapshots (taken, received, compacting the log) and compaction where supported.
 ///

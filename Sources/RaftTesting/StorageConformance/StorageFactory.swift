@@ -1,7 +1,7 @@
 import Raft
 import Synchronization
 
-/// How the storage conformance suite makes, restarts and releases the ``Raft/Storage`` under test.
+/// How the storage conformance suite makes, restarts and releases the `Storage` under test.
 ///
 /// Each check gets a fresh place (a path to a directory that does not exist yet, inside a
 /// temporary directory the suite removes afterwards). Opening a place for the first time must give
@@ -39,7 +39,7 @@ public struct StorageFactory: Sendable, CustomStringConvertible {
   /// The factory's name.
   public var description: String { name }
 
-  /// ``Raft/MemoryStorage`` in immediate mode; reopening a place crashes the storage (dropping
+  /// `MemoryStorage` in immediate mode; reopening a place crashes the storage (dropping
   /// nothing, since every write is durable at once) and returns it.
   public static var memory: StorageFactory {
     let stores = Mutex<[String: MemoryStorage]>([:])
