@@ -24,7 +24,7 @@ while [[ $# -gt 0 ]]; do
     --skip-redis) skip_redis=1 ;;
     --output) output="$2"; shift ;;
     --kv-storage) kv_storage="$2"; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run-all.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -87,6 +87,8 @@ quick_args() {  # short runs for the options a subcommand has
   grep -q -- '--duration' <<<"$help" && args+=(--duration 0.5)
   grep -q -- '--keys' <<<"$help" && args+=(--keys 20000)
   grep -q -- '--operations' <<<"$help" && args+=(--operations 2000)
+  grep -q -- '--seconds' <<<"$help" && args+=(--seconds 0.5)
+  grep -q -- '--rounds' <<<"$help" && args+=(--rounds 2)
   echo "${args[@]}"
 }
 {
@@ -97,7 +99,16 @@ quick_args() {  # short runs for the options a subcommand has
 } >>"$output"
 for sub in $subcommands; do
   args=""
-  [[ $quick == 1 ]] && args="$(quick_args "$sub")"
+  if [[ $quick == 1 ]]; then args="$(quick_args "$sub")"; fi
+  # Files go to the disk the report describes (the working directory's), not to /tmp.
+  sub_help="$("$bin/raft-bench" "$sub" --help)"
+  for option in --data-dir --directory; do
+    if grep -q -- "$option" <<<"$sub_help"; then
+      mkdir -p "$work/$sub-data"
+      args="$args $option $work/$sub-data"
+      break
+    fi
+  done
   echo "== raft-bench $sub $args"
   json="$work/raft-bench-$sub.jsonl"
   if ! "$bin/raft-bench" "$sub" $args --json >"$json" 2>"$work/raft-bench-$sub.err"; then
