@@ -32,6 +32,9 @@ public struct NodeConfiguration: Sendable {
   public let maxUncommittedBytes: Int
   /// How a leader finds where a follower's log diverges.
   public let backtracking: any LogBacktracking
+  /// A follower hands proposals made with ``RaftEngine/propose(_:id:)`` to the leader it knows
+  /// of; when off, it refuses them with ``ProposalError/notLeader(leaderHint:)``.
+  public let forwardProposals: Bool
 
   /// Builds a validated configuration.
   /// - Throws: ``ConfigurationError`` naming the first invalid value.
@@ -47,7 +50,8 @@ public struct NodeConfiguration: Sendable {
     maxInflightAppends: Int = 64,
     maxInflightBytes: Int = 16 << 20,
     maxUncommittedBytes: Int = 64 << 20,
-    backtracking: any LogBacktracking = ConflictHintBacktracking()
+    backtracking: any LogBacktracking = ConflictHintBacktracking(),
+    forwardProposals: Bool = true
   ) throws(ConfigurationError) {
     guard !members.isEmpty else { throw .emptyCluster }
     if let zero = members.first(where: { $0.rawValue == 0 }) ?? (id.rawValue == 0 ? id : nil) {
@@ -83,6 +87,7 @@ public struct NodeConfiguration: Sendable {
     self.maxInflightBytes = maxInflightBytes
     self.maxUncommittedBytes = maxUncommittedBytes
     self.backtracking = backtracking
+    self.forwardProposals = forwardProposals
   }
 
   /// The other members, sorted.

@@ -26,9 +26,10 @@ public struct PersistenceRequest: Hashable, Sendable {
 /// What the engine asks its caller to do after the inputs since the last call to
 /// ``RaftEngine/ready()``.
 ///
-/// Do the three parts independently, in any order: `messages` are already safe to send (the
-/// engine itself holds back any message that depends on unacknowledged persistence), and
-/// `committedEntries` are committed and durable locally.
+/// Do the parts independently, in any order, except for reads: `messages` are already safe to
+/// send (the engine itself holds back any message that depends on unacknowledged persistence),
+/// and `committedEntries` are committed and durable locally. Run `readsReady` only after
+/// applying this Ready's `committedEntries` (and every earlier one's).
 public struct Ready: Sendable {
   /// Write this, then acknowledge it.
   public var persistence: PersistenceRequest?
@@ -36,12 +37,29 @@ public struct Ready: Sendable {
   public var messages: [Message] = []
   /// Apply these in order (command entries go to the state machine; the others are internal).
   public var committedEntries: [LogEntry] = []
+  /// Linearizable reads (``RaftEngine/requestRead(_:)``) that are now safe: run each against the
+  /// state machine once `committedEntries` are applied. Each read appears here or in
+  /// `failedReads` exactly once.
+  public var readsReady: [ReadyRead] = []
+  /// Reads the engine gave up on, never served; every ``ReadError`` is retryable.
+  public var failedReads: [FailedRead] = []
+  /// What became of proposals this node forwarded to the leader (``RaftEngine/propose(_:id:)``).
+  public var proposalOutcomes: [ProposalOutcome] = []
 
-  public init(persistence: PersistenceRequest? = nil, messages: [Message] = [], committedEntries: [LogEntry] = []) {
+  public init(
+    persistence: PersistenceRequest? = nil, messages: [Message] = [], committedEntries: [LogEntry] = [],
+    readsReady: [ReadyRead] = [], failedReads: [FailedRead] = [], proposalOutcomes: [ProposalOutcome] = []
+  ) {
     self.persistence = persistence
     self.messages = messages
     self.committedEntries = committedEntries
+    self.readsReady = readsReady
+    self.failedReads = failedReads
+    self.proposalOutcomes = proposalOutcomes
   }
 
-  public var isEmpty: Bool { persistence == nil && messages.isEmpty && committedEntries.isEmpty }
+  public var isEmpty: Bool {
+    persistence == nil && messages.isEmpty && committedEntries.isEmpty && readsReady.isEmpty && failedReads.isEmpty
+      && proposalOutcomes.isEmpty
+  }
 }

@@ -50,6 +50,8 @@ enum TranscriptFormat {
       return " commit=\(heartbeat.commitIndex)"
     case .heartbeatResponse:
       return ""
+    case .readIndex, .readIndexResponse, .forwardedProposals, .forwardedProposalsResponse, .timeoutNow:
+      return ""
     }
   }
 

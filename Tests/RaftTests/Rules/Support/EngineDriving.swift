@@ -5,6 +5,9 @@ struct EngineOutput {
   var messages: [Message] = []
   var committed: [LogEntry] = []
   var writes: [PersistenceRequest] = []
+  var readsReady: [ReadyRead] = []
+  var failedReads: [FailedRead] = []
+  var proposalOutcomes: [ProposalOutcome] = []
 
   func messages(to peer: NodeID) -> [Message] { messages.filter { $0.to == peer } }
   func appends(to peer: NodeID) -> [AppendEntries] { messages(to: peer).compactMap(\.appendEntries) }
@@ -21,6 +24,9 @@ extension RaftEngine {
       if ready.isEmpty { return output }
       output.messages += ready.messages
       output.committed += ready.committedEntries
+      output.readsReady += ready.readsReady
+      output.failedReads += ready.failedReads
+      output.proposalOutcomes += ready.proposalOutcomes
       if let write = ready.persistence {
         output.writes.append(write)
         acknowledgePersisted(through: write.id)
@@ -43,6 +49,9 @@ extension RaftEngine {
       output.messages += more.messages
       output.committed += more.committed
       output.writes += more.writes
+      output.readsReady += more.readsReady
+      output.failedReads += more.failedReads
+      output.proposalOutcomes += more.proposalOutcomes
     }
     return output
   }

@@ -20,6 +20,7 @@ struct EngineSetup {
   var maxInflightBytes = 16 << 20
   var maxUncommittedBytes = 64 << 20
   var backtracking: any LogBacktracking = ConflictHintBacktracking()
+  var forwardProposals = true
   var seed: UInt64 = 1
 
   func configuration() throws -> NodeConfiguration {
@@ -28,7 +29,7 @@ struct EngineSetup {
       heartbeatIntervalTicks: heartbeatIntervalTicks, preVote: preVote, checkQuorum: checkQuorum,
       maxEntriesPerAppend: maxEntriesPerAppend, maxBytesPerAppend: maxBytesPerAppend,
       maxInflightAppends: maxInflightAppends, maxInflightBytes: maxInflightBytes,
-      maxUncommittedBytes: maxUncommittedBytes, backtracking: backtracking)
+      maxUncommittedBytes: maxUncommittedBytes, backtracking: backtracking, forwardProposals: forwardProposals)
   }
 
   var persistentState: PersistentState {
