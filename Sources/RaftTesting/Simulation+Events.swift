@@ -60,6 +60,9 @@ extension Simulation {
     if let request = ready.persistence { try write(request, on: position) }
     for message in ready.messages { send(message) }
     for entry in ready.committedEntries { try apply(entry, on: position) }
+    if !ready.readsReady.isEmpty || !ready.failedReads.isEmpty || !ready.proposalOutcomes.isEmpty {
+      try handleClientOutputs(of: ready, on: position)
+    }
   }
 
   /// Reports role, term and commit changes to the checker and the trace.
@@ -152,7 +155,7 @@ extension Simulation {
     if let term = nodes[position].pendingProposals.removeValue(forKey: entry.index), term == entry.term {
       // Only the leader of `term` creates entries of that term, so this is the proposal: its
       // client now hears it committed.
-      checker.recordCommittedProposal(entry)
+      reportCommitted(entry)
     }
   }
 

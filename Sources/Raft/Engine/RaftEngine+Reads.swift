@@ -172,13 +172,27 @@ extension RaftEngine {
   }
 
   /// Ages every read; one older than an election timeout fails (a follower's forwarded reads
-  /// are refused, so that it learns at once).
+  /// are refused, so that it learns at once). A follower asks again for reads the leader has
+  /// not answered in a while, since its request or the answer may have been lost; the leader
+  /// answers every copy, and the follower takes the first answer.
   mutating func tickReads() {
     let limit = configuration.electionTimeoutTicks
+    let resendInterval = max(2 * configuration.heartbeatIntervalTicks, limit / 3)
     var expired = false
+    var unanswered: [ReadRequestID] = []
     for slot in reads.pending.indices {
       reads.pending[slot].age += 1
-      if reads.pending[slot].age >= limit { expired = true }
+      let age = reads.pending[slot].age
+      if age >= limit {
+        expired = true
+      } else if age % resendInterval == 0, reads.pending[slot].stage == .forwarded(to: leader ?? id),
+        case .local(let read) = reads.pending[slot].origin
+      {
+        unanswered.append(read)
+      }
+    }
+    if !unanswered.isEmpty, role == .follower, let leader {
+      send(.readIndex(ReadIndexRequest(reads: unanswered)), to: leader)
     }
     guard expired else { return }
     for read in reads.pending where read.age >= limit {
