@@ -126,10 +126,17 @@ extension RaftEngine {
 
   /// The latest round a quorum (this leader included) has echoed.
   private var confirmedReadContext: UInt64 {
-    var contexts = [reads.latestContext]
-    for peer in configuration.peers { contexts.append(reads.acknowledgedContext[peer, default: 0]) }
-    contexts.sort(by: >)
-    return contexts[configuration.quorum - 1]
+    // Runs on every ready() while reads wait: sort in stack memory, not a new array.
+    let peers = configuration.peers
+    return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: peers.count + 1) { buffer in
+      var contexts = buffer
+      for (slot, peer) in peers.enumerated() {
+        contexts.initializeElement(at: slot, to: reads.acknowledgedContext[peer, default: 0])
+      }
+      contexts.initializeElement(at: peers.count, to: reads.latestContext)
+      contexts.sort(by: >)
+      return contexts[configuration.quorum - 1]
+    }
   }
 
   private mutating func forwardReads() {
@@ -151,24 +158,23 @@ extension RaftEngine {
   /// called by ``ready()`` once it has decided which entries this Ready applies.
   mutating func takeReadOutputs() -> (ready: [ReadyRead], failed: [FailedRead]) {
     let applied = appliedIndex
-    var released = false
+    // Built here and handed over whole: a stored list emptied after the hand-over would copy
+    // its buffer on the next append.
+    var ready: [ReadyRead] = []
     for read in reads.pending {
       guard case .awaitingApply(let index) = read.stage, index <= applied, case .local(let id) = read.origin else {
         continue
       }
-      reads.ready.append(ReadyRead(id: id, index: index))
-      released = true
+      ready.append(ReadyRead(id: id, index: index))
     }
-    if released {
+    if !ready.isEmpty {
       reads.pending.removeAll {
         if case .awaitingApply(let index) = $0.stage { index <= applied } else { false }
       }
     }
-    defer {
-      reads.ready.removeAll(keepingCapacity: true)
-      reads.failed.removeAll(keepingCapacity: true)
-    }
-    return (reads.ready, reads.failed)
+    var failed: [FailedRead] = []
+    if !reads.failed.isEmpty { swap(&failed, &reads.failed) }
+    return (ready, failed)
   }
 
   /// Ages every read; one older than an election timeout fails (a follower's forwarded reads

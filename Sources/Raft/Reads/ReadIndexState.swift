@@ -37,9 +37,8 @@ struct ReadIndexState: Sendable {
   var latestContext: UInt64 = 0
   /// The latest round each follower echoed in this leadership.
   var acknowledgedContext: [NodeID: UInt64] = [:]
-  /// Outputs for the next ``Ready``.
-  var ready: [ReadyRead] = []
+  /// Failed reads for the next ``Ready``.
   var failed: [FailedRead] = []
 
-  var isIdle: Bool { pending.isEmpty && ready.isEmpty && failed.isEmpty }
+  var isIdle: Bool { pending.isEmpty && failed.isEmpty }
 }
