@@ -92,7 +92,9 @@ extension RaftEngine {
   }
 
   mutating func takeProposalOutcomes() -> [ProposalOutcome] {
-    defer { forwarding.outcomes.removeAll(keepingCapacity: true) }
-    return forwarding.outcomes
+    // Handed over whole: emptying a list whose buffer the Ready shares would copy it.
+    var outcomes: [ProposalOutcome] = []
+    if !forwarding.outcomes.isEmpty { swap(&outcomes, &forwarding.outcomes) }
+    return outcomes
   }
 }

@@ -208,13 +208,16 @@ public struct RaftEngine: Sendable {
       committedEntries = Array(log.entries(in: (appliedIndex + 1)...applicable))
       appliedIndex = applicable
     }
-    var readOutputs: (ready: [ReadyRead], failed: [FailedRead]) = ([], [])
-    if !reads.isIdle { readOutputs = takeReadOutputs() }
-    let proposalOutcomes = forwarding.outcomes.isEmpty ? [] : takeProposalOutcomes()
+    var clientOutputs: ClientOutputs?
+    if !reads.isIdle || !forwarding.outcomes.isEmpty {
+      let readOutputs = takeReadOutputs()
+      let outputs = ClientOutputs(
+        readsReady: readOutputs.ready, failedReads: readOutputs.failed, proposalOutcomes: takeProposalOutcomes())
+      if !outputs.isEmpty { clientOutputs = outputs }
+    }
     // Built once from its parts: filling in a Ready field by field copied it twice per call.
     return Ready(
-      persistence: persistence, messages: messages, committedEntries: committedEntries, readsReady: readOutputs.ready,
-      failedReads: readOutputs.failed, proposalOutcomes: proposalOutcomes)
+      persistence: persistence, messages: messages, committedEntries: committedEntries, clientOutputs: clientOutputs)
   }
 
   /// Storage reports that every request up to and including `id` is durable.

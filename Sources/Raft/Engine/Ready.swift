@@ -40,26 +40,61 @@ public struct Ready: Sendable {
   /// Linearizable reads (``RaftEngine/requestRead(_:)``) that are now safe: run each against the
   /// state machine once `committedEntries` are applied. Each read appears here or in
   /// `failedReads` exactly once.
-  public var readsReady: [ReadyRead] = []
+  public var readsReady: [ReadyRead] {
+    get { clientOutputs?.readsReady ?? [] }
+    set { updateClientOutputs { $0.readsReady = newValue } }
+  }
   /// Reads the engine gave up on, never served; every ``ReadError`` is retryable.
-  public var failedReads: [FailedRead] = []
+  public var failedReads: [FailedRead] {
+    get { clientOutputs?.failedReads ?? [] }
+    set { updateClientOutputs { $0.failedReads = newValue } }
+  }
   /// What became of proposals this node forwarded to the leader (``RaftEngine/propose(_:id:)``).
-  public var proposalOutcomes: [ProposalOutcome] = []
+  public var proposalOutcomes: [ProposalOutcome] {
+    get { clientOutputs?.proposalOutcomes ?? [] }
+    set { updateClientOutputs { $0.proposalOutcomes = newValue } }
+  }
+
+  /// The three outputs above, nil when all are empty (nearly every Ready): copying and
+  /// destroying a Ready then costs no reference counting for them, which showed as 9% of the
+  /// engine's instructions per entry at one proposal per cycle.
+  var clientOutputs: ClientOutputs?
 
   public init(
     persistence: PersistenceRequest? = nil, messages: [Message] = [], committedEntries: [LogEntry] = [],
     readsReady: [ReadyRead] = [], failedReads: [FailedRead] = [], proposalOutcomes: [ProposalOutcome] = []
   ) {
+    let outputs = ClientOutputs(readsReady: readsReady, failedReads: failedReads, proposalOutcomes: proposalOutcomes)
+    self.init(
+      persistence: persistence, messages: messages, committedEntries: committedEntries,
+      clientOutputs: outputs.isEmpty ? nil : outputs)
+  }
+
+  init(
+    persistence: PersistenceRequest?, messages: [Message], committedEntries: [LogEntry], clientOutputs: ClientOutputs?
+  ) {
     self.persistence = persistence
     self.messages = messages
     self.committedEntries = committedEntries
-    self.readsReady = readsReady
-    self.failedReads = failedReads
-    self.proposalOutcomes = proposalOutcomes
+    self.clientOutputs = clientOutputs
   }
 
   public var isEmpty: Bool {
-    persistence == nil && messages.isEmpty && committedEntries.isEmpty && readsReady.isEmpty && failedReads.isEmpty
-      && proposalOutcomes.isEmpty
+    persistence == nil && messages.isEmpty && committedEntries.isEmpty && clientOutputs == nil
   }
+
+  private mutating func updateClientOutputs(_ change: (inout ClientOutputs) -> Void) {
+    var outputs = clientOutputs ?? ClientOutputs()
+    change(&outputs)
+    clientOutputs = outputs.isEmpty ? nil : outputs
+  }
+}
+
+/// The outputs of client requests beyond the leader's own proposals.
+struct ClientOutputs: Sendable, Equatable {
+  var readsReady: [ReadyRead] = []
+  var failedReads: [FailedRead] = []
+  var proposalOutcomes: [ProposalOutcome] = []
+
+  var isEmpty: Bool { readsReady.isEmpty && failedReads.isEmpty && proposalOutcomes.isEmpty }
 }
