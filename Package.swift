@@ -7,12 +7,14 @@ let package = Package(
   products: [
     .library(name: "Raft", targets: ["Raft"]),
     .library(name: "RaftTesting", targets: ["RaftTesting"]),
+    .library(name: "RaftLibUV", targets: ["RaftLibUV"]),
     .executable(name: "raft-sim", targets: ["raft-sim"]),
     .executable(name: "raft-bench", targets: ["raft-bench"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
   ],
   targets: [
     .target(
@@ -27,6 +29,20 @@ let package = Package(
         .product(name: "HeapModule", package: "swift-collections"),
       ]
     ),
+    // libuv, found by pkg-config; Debian and Ubuntu ship it as libuv1-dev.
+    .systemLibrary(
+      name: "CLibUV",
+      pkgConfig: "libuv",
+      providers: [.apt(["libuv1-dev"])]
+    ),
+    .target(
+      name: "RaftLibUV",
+      dependencies: [
+        "Raft", "CLibUV",
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     .executableTarget(
       name: "raft-sim",
       dependencies: [
@@ -37,7 +53,7 @@ let package = Package(
     .executableTarget(
       name: "raft-bench",
       dependencies: [
-        "Raft", "MallocCounter",
+        "Raft", "RaftLibUV", "MallocCounter",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/raft-bench"
@@ -46,6 +62,7 @@ let package = Package(
     .target(name: "MallocCounter", path: "Benchmarks/MallocCounter"),
     .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"], resources: [.copy("testdata")]),
     .testTarget(name: "RaftTestingTests", dependencies: ["Raft", "RaftTesting"]),
+    .testTarget(name: "RaftLibUVTests", dependencies: ["Raft", "RaftTesting", "RaftLibUV"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The benchmark command line: one subcommand per layer of the framework.
 @main
-struct RaftBench: ParsableCommand {
+struct RaftBench: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "raft-bench",
     abstract: "Measures SwiftRaft's throughput, latency and allocations, one layer per subcommand.",
@@ -11,6 +11,6 @@ struct RaftBench: ParsableCommand {
       subcommand prints a table, or with --json one JSON object per result line: \
       {"bench":..., "params":{...}, "ops_per_sec":..., "p50_us":..., "p99_us":..., ...}.
       """,
-    subcommands: [EngineBenchmark.self, ReadBenchmark.self]
+    subcommands: [EngineBenchmark.self, ReadBenchmark.self, NodeBenchmark.self]
   )
 }

@@ -1,3 +1,12 @@
+/// What a transport reports to the node it serves.
+public enum TransportEvent: Hashable, Sendable {
+  /// A message for this node arrived.
+  case received(Message)
+  /// Messages to `peer` were dropped (its send queue was full, or no connection was up): a
+  /// leader should stop streaming to it and probe (``RaftEngine/reportUnreachable(_:)``).
+  case unreachable(NodeID)
+}
+
 /// How messages travel between nodes.
 ///
 /// ## Contract
@@ -13,9 +22,24 @@ public protocol Transport: AnyObject, Sendable {
   /// Starts accepting messages for this node.
   func start(receiver: @escaping @Sendable (Message) -> Void) throws
 
+  /// Starts accepting messages for this node and reporting unreachable peers.
+  ///
+  /// A node runtime calls this one. It exists beside ``start(receiver:)`` because back-pressure
+  /// needs a way back to the engine: a transport that drops messages must say so, or a leader
+  /// keeps streaming into the void. The default implementation forwards to
+  /// ``start(receiver:)`` and reports nothing, which suits transports that never drop (the
+  /// in-memory one). `handler` follows the same rules as the receiver.
+  func start(handler: @escaping @Sendable (TransportEvent) -> Void) throws
+
   /// Sends each message to its `to` node.
   func send(_ messages: [Message])
 
   /// Stops delivering and releases connections. Idempotent.
   func stop()
+}
+
+extension Transport {
+  public func start(handler: @escaping @Sendable (TransportEvent) -> Void) throws {
+    try start(receiver: { handler(.received($0)) })
+  }
 }

@@ -1,0 +1,214 @@
+import ArgumentParser
+import Raft
+import RaftLibUV
+import Synchronization
+
+/// `raft-bench node`: a 3-node cluster of real RaftNodes over loopback TCP in one process.
+struct NodeBenchmark: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "node",
+    abstract: "Committed proposals per second of a 3-node RaftNode cluster over loopback TCP, in one process.",
+    discussion: """
+      Method. Three RaftNodes, each on its own libuv event loop thread with a TCPTransport on \
+      127.0.0.1 (ephemeral ports) and an in-memory storage that completes every write at once \
+      (no fsync), start and elect a leader. For each --concurrency value, that many tasks each \
+      propose --size-byte commands to the leader in a loop, one at a time, for --warmup seconds \
+      and then for --duration seconds measured. The same cluster serves every concurrency.
+
+      ops/s: proposals whose response came back (committed by a quorum and applied on the \
+      leader) during the measured time, divided by it.
+
+      p50/p99 µs: per proposal, from the call to propose until its response.
+
+      entries/write: command entries per storage write on the leader during the measured time \
+      (how well proposals batch).
+      """
+  )
+
+  @Option(
+    name: .customLong("concurrency"),
+    help: "Proposers in flight; repeat to measure several (default: 1, 16 and 256).")
+  var concurrencies: [Int] = []
+
+  @Option(help: "Command bytes.")
+  var size = 128
+
+  @Option(help: "Measured seconds per concurrency.")
+  var duration = 3.0
+
+  @Option(help: "Warm-up seconds per concurrency.")
+  var warmup = 0.5
+
+  @OptionGroup var output: OutputOptions
+
+  func validate() throws {
+    guard concurrencies.allSatisfy({ $0 > 0 }) else { throw ValidationError("--concurrency must be positive") }
+    guard size >= 0 else { throw ValidationError("--size must not be negative") }
+    guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive") }
+  }
+
+  func run() async throws {
+    let cluster = try await BenchCluster.start()
+    var reporter = output.makeReporter()
+    for concurrency in concurrencies.isEmpty ? [1, 16, 256] : concurrencies {
+      let measurement = try await cluster.measure(
+        concurrency: concurrency, size: size, warmup: .milliseconds(Int(warmup * 1000)),
+        duration: .milliseconds(Int(duration * 1000)))
+      reporter.report(
+        BenchmarkResult(
+          bench: "node",
+          parameters: [
+            ("concurrency", .integer(concurrency)), ("size", .integer(size)), ("transport", .text("tcp")),
+            ("storage", .text("memory")),
+          ],
+          operationsPerSecond: measurement.operationsPerSecond,
+          p50Microseconds: measurement.p50Microseconds, p99Microseconds: measurement.p99Microseconds,
+          metrics: [
+            .init(key: "entries_per_write", label: "entries/write", value: measurement.entriesPerWrite, decimals: 1)
+          ]
+        ))
+    }
+    reporter.finish()
+    await cluster.shutdown()
+  }
+}
+
+/// Storage for the benchmark: keeps the log in memory and completes every write at once.
+/// (MemoryStorage models crash durability by copying its state per sync, which would measure
+/// the copy.)
+final class BenchStorage: Storage {
+  private struct State {
+    var writes = 0
+    var entries = 0
+  }
+  private let state = Mutex(State())
+
+  var counters: (writes: Int, entries: Int) { state.withLock { ($0.writes, $0.entries) } }
+
+  func recover() throws -> PersistentState { PersistentState() }
+
+  func persist(_ request: PersistenceRequest, completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+    let commands = request.entries.reduce(0) { $0 + ($1.kind == .command ? 1 : 0) }
+    state.withLock {
+      $0.writes += commands > 0 ? 1 : 0
+      $0.entries += commands
+    }
+    completion(.success(()))
+  }
+}
+
+/// Answers every command with an empty response.
+struct DiscardingStateMachine: StateMachine {
+  mutating func apply(_ command: [UInt8], at index: LogIndex) -> [UInt8] { [] }
+}
+
+/// The three nodes of the benchmark.
+struct BenchCluster: Sendable {
+  struct Measurement {
+    var operationsPerSecond: Double
+    var p50Microseconds: Double
+    var p99Microseconds: Double
+    var entriesPerWrite: Double
+  }
+
+  let nodes: [NodeID: RaftNode]
+  let storages: [NodeID: BenchStorage]
+  let loops: [EventLoop]
+
+  static func start() async throws -> BenchCluster {
+    let ids: [NodeID] = [1, 2, 3]
+    var transports: [NodeID: TCPTransport] = [:]
+    var addresses: [NodeID: SocketAddress] = [:]
+    var loops: [EventLoop] = []
+    for id in ids {
+      let loop = try EventLoop(name: "bench-node-\(id)")
+      loops.append(loop)
+      let transport = TCPTransport(
+        configuration: TCPTransportConfiguration(
+          clusterID: "bench", node: id, listenAddress: SocketAddress(host: "127.0.0.1", port: 0)),
+        eventLoop: loop)
+      addresses[id] = try transport.listen()
+      transports[id] = transport
+    }
+    var nodes: [NodeID: RaftNode] = [:]
+    var storages: [NodeID: BenchStorage] = [:]
+    for (offset, id) in ids.enumerated() {
+      for peer in ids where peer != id { try transports[id]!.setPeerAddress(addresses[peer]!, for: peer) }
+      let storage = BenchStorage()
+      storages[id] = storage
+      nodes[id] = try RaftNode(
+        configuration: NodeConfiguration(id: id, members: ids), storage: storage, transport: transports[id]!,
+        stateMachine: DiscardingStateMachine(), eventLoop: loops[offset])
+    }
+    for id in ids { try await nodes[id]!.start() }
+    nodes[1]!.campaign()
+    return BenchCluster(nodes: nodes, storages: storages, loops: loops)
+  }
+
+  func leader() async throws -> NodeID {
+    let deadline = ContinuousClock.now + .seconds(30)
+    while ContinuousClock.now < deadline {
+      for (id, node) in nodes where try await node.status().role == .leader { return id }
+      try await Task.sleep(for: .milliseconds(10))
+    }
+    throw ValidationError("no leader elected within 30 s")
+  }
+
+  func measure(concurrency: Int, size: Int, warmup: Duration, duration: Duration) async throws -> Measurement {
+    let leaderID = try await leader()
+    let leader = nodes[leaderID]!
+    let storage = storages[leaderID]!
+    let command = [UInt8](repeating: 0x61, count: size)
+    let start = ContinuousClock.now
+    let measureFrom = start + warmup
+    let end = measureFrom + duration
+    let before = CounterSnapshot()
+    let samples = try await withThrowingTaskGroup(of: [UInt64].self) { group in
+      group.addTask {
+        // Reads the storage counters as the measured window opens.
+        try await Task.sleep(until: measureFrom)
+        before.value.withLock { $0 = storage.counters }
+        return []
+      }
+      for _ in 0..<concurrency {
+        group.addTask {
+          var latencies: [UInt64] = []
+          while ContinuousClock.now < end {
+            let proposedAt = ContinuousClock.now
+            let startNanos = MonotonicClock.nanoseconds()
+            _ = try await leader.propose(command)
+            if proposedAt >= measureFrom { latencies.append(MonotonicClock.nanoseconds() - startNanos) }
+          }
+          return latencies
+        }
+      }
+      var all: [UInt64] = []
+      for try await latencies in group { all += latencies }
+      return all
+    }
+    let after = storage.counters
+    let first = before.value.withLock { $0 } ?? (writes: 0, entries: 0)
+    let sorted = samples.sorted()
+    func percentile(_ fraction: Double) -> Double {
+      guard !sorted.isEmpty else { return .nan }
+      let rank = Int((fraction * Double(sorted.count)).rounded(.up))
+      return Double(sorted[min(max(rank, 1), sorted.count) - 1]) / 1_000
+    }
+    let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    let writes = after.writes - first.writes
+    return Measurement(
+      operationsPerSecond: Double(samples.count) / seconds, p50Microseconds: percentile(0.5),
+      p99Microseconds: percentile(0.99),
+      entriesPerWrite: writes > 0 ? Double(after.entries - first.entries) / Double(writes) : .nan)
+  }
+
+  func shutdown() async {
+    for node in nodes.values { await node.stop() }
+    for loop in loops { await loop.shutdown() }
+  }
+}
+
+/// The leader's storage counters when the measured window opened.
+final class CounterSnapshot: Sendable {
+  let value = Mutex<(writes: Int, entries: Int)?>(nil)
+}

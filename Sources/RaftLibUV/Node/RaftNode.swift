@@ -1,0 +1,316 @@
+import CLibUV
+import Raft
+
+/// One Raft node running for real: an engine, a transport, a storage and a state machine on a
+/// libuv ``EventLoop``.
+///
+/// The engine and the state machine are touched only on the loop thread, so they need no
+/// locks. Every public method may be called from any thread or task: calls hop to the loop
+/// through its `uv_async_t` queue, and what arrives between two turns of the loop is handled
+/// together, so proposals submitted together travel in one append and one storage write.
+///
+/// On the loop: a libuv timer ticks the engine; transport events are stepped into it; each
+/// `Ready` is handed out (the write to storage, whose completion comes back through the loop;
+/// the messages to the transport; committed entries to the state machine, in order), and a
+/// proposal's caller gets the state machine's response once its entry is applied.
+///
+/// Several nodes can share one loop (the in-memory transport runs a whole cluster in one
+/// process that way), or each can have its own.
+public final class RaftNode: @unchecked Sendable {
+  // @unchecked: every mutable property below is confined to `eventLoop`'s thread.
+
+  private enum Phase { case idle, running, stopping, stopped }
+
+  /// The node's protocol configuration.
+  public let configuration: NodeConfiguration
+  /// The loop the node runs on.
+  public let eventLoop: EventLoop
+  /// This node's id.
+  public var id: NodeID { configuration.id }
+
+  private let ownsEventLoop: Bool
+  private let storage: any Storage
+  private let transport: any Transport
+  private let options: RaftNodeOptions
+  let log: NodeLogger
+
+  private var engine: RaftEngine
+  private var stateMachine: any StateMachine
+  private var phase = Phase.idle
+  private var stopError: RaftNodeError?
+  private var inbox: [TransportEvent] = []
+  private var needsReady = false
+  private var flushing = false
+  private var nextTurn: LoopIdle?
+  private var ticker: LoopTimer?
+  private var proposals = PendingProposals()
+  private var writesInFlight = 0
+  private var stopWaiters: [CheckedContinuation<Void, Never>] = []
+  private var observed: (term: Term, role: Role, leader: NodeID?, commit: LogIndex)
+
+  /// A node that is not started yet.
+  /// - Parameters:
+  ///   - eventLoop: the loop to run on; nil creates one that the node owns and shuts down when
+  ///     it stops.
+  ///   - stateMachine: starts empty; the node replays the committed log into it.
+  public init(
+    configuration: NodeConfiguration, storage: any Storage, transport: any Transport, stateMachine: any StateMachine,
+    eventLoop: EventLoop? = nil, options: RaftNodeOptions = RaftNodeOptions()
+  ) throws {
+    self.configuration = configuration
+    self.storage = storage
+    self.transport = transport
+    self.stateMachine = stateMachine
+    self.options = options
+    self.ownsEventLoop = eventLoop == nil
+    self.eventLoop = try eventLoop ?? EventLoop(name: "raft-node-\(configuration.id)")
+    self.log = options.logger.map { NodeLogger($0, node: configuration.id) } ?? .quiet(node: configuration.id)
+    self.engine = RaftEngine(configuration: configuration, seed: 0)
+    self.observed = (.zero, .follower, nil, .zero)
+  }
+
+  // MARK: Lifecycle
+
+  /// Recovers the durable state from storage, starts the transport and the ticks.
+  /// - Throws: the storage's or transport's error, or ``RaftNodeError/stopping`` if the node
+  ///   was stopped. A node starts at most once.
+  public func start() async throws {
+    try await eventLoop.submit { try self.startOnLoop() }
+  }
+
+  private func startOnLoop() throws {
+    guard phase == .idle else { throw RaftNodeError.stopping }
+    let recovered = try storage.recover()
+    let seed = options.seed ?? UInt64.random(in: .min ... .max)
+    engine = RaftEngine(configuration: configuration, restoring: recovered, seed: seed)
+    observed = (engine.term, engine.role, engine.leader, engine.commitIndex)
+    log.term = engine.term
+    nextTurn = LoopIdle(on: eventLoop) { [unowned self] in self.flush() }
+    try transport.start(handler: { [self] event in
+      if eventLoop.inLoopThread {
+        receive(event)
+      } else {
+        eventLoop.execute { self.receive(event) }
+      }
+    })
+    let interval = max(1, options.tickInterval.milliseconds)
+    let ticker = LoopTimer(on: eventLoop)
+    ticker.start(delayMilliseconds: interval, repeatMilliseconds: interval) { [unowned self] in self.tick() }
+    self.ticker = ticker
+    phase = .running
+    log.log(
+      .info, .node,
+      "started with term \(recovered.hardState.term), \(recovered.entries.count) entries, commit \(recovered.hardState.commitIndex)"
+    )
+    requestFlush()
+  }
+
+  /// Stops gracefully: refuses new work (pending proposals fail with
+  /// ``RaftNodeError/stopping``; they may still commit on other nodes), stops ticking and
+  /// closes the transport's connections, and waits for the storage writes in flight to finish.
+  /// Idempotent; returns once the node is stopped.
+  public func stop() async {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+      if !eventLoop.execute({ self.beginStop(continuation, error: .stopping) }) { continuation.resume() }
+    }
+    if ownsEventLoop { await eventLoop.shutdown() }
+  }
+
+  private func beginStop(_ waiter: CheckedContinuation<Void, Never>?, error: RaftNodeError) {
+    if let waiter { stopWaiters.append(waiter) }
+    switch phase {
+    case .idle:
+      phase = .stopped
+      finishStop()
+    case .stopped:
+      finishStop()
+    case .stopping:
+      break
+    case .running:
+      phase = .stopping
+      stopError = error
+      log.log(error == .stopping ? .info : .critical, .node, "stopping: \(error)")
+      ticker?.close()
+      ticker = nil
+      transport.stop()
+      inbox.removeAll()
+      proposals.failAll { _ in error }
+      if writesInFlight == 0 { finishStop() }
+    }
+  }
+
+  private func finishStop() {
+    if phase == .stopping {
+      phase = .stopped
+      nextTurn?.close()
+      nextTurn = nil
+      log.log(.info, .node, "stopped")
+    }
+    let waiters = stopWaiters
+    stopWaiters.removeAll()
+    for waiter in waiters { waiter.resume() }
+  }
+
+  // MARK: Public API
+
+  /// Proposes `command` and returns the state machine's response once the command is
+  /// committed and applied on this node.
+  ///
+  /// Proposals made together are appended, replicated and written together. Cancelling the
+  /// calling task does not withdraw a proposal.
+  /// - Throws: ``RaftNodeError``: ``RaftNodeError/notLeader(leaderHint:)`` (nil hint: no leader
+  ///   known yet), ``RaftNodeError/leadershipLost(term:)``, ``RaftNodeError/uncommittedLogFull(limitBytes:)``,
+  ///   ``RaftNodeError/stopping``; all retryable.
+  public func propose(_ command: [UInt8]) async throws(RaftNodeError) -> [UInt8] {
+    let result = await withCheckedContinuation {
+      (continuation: CheckedContinuation<Result<[UInt8], RaftNodeError>, Never>) in
+      let accepted = eventLoop.execute {
+        self.submitProposal(command) { continuation.resume(returning: $0) }
+      }
+      if !accepted { continuation.resume(returning: .failure(.stopping)) }
+    }
+    return try result.get()
+  }
+
+  /// A point-in-time report: role, term, leader, commit and applied index, and on a leader the
+  /// progress of each follower.
+  /// - Throws: ``RaftNodeError/stopping`` if the node's loop is shut down.
+  public func status() async throws(RaftNodeError) -> RaftStatus {
+    let status = await withCheckedContinuation { (continuation: CheckedContinuation<RaftStatus?, Never>) in
+      if !eventLoop.execute({ continuation.resume(returning: self.engine.status) }) {
+        continuation.resume(returning: nil)
+      }
+    }
+    guard let status else { throw .stopping }
+    return status
+  }
+
+  /// Starts an election now instead of waiting for the election timeout (for tests, and for
+  /// operators moving leadership by hand).
+  public func campaign() {
+    eventLoop.execute {
+      guard self.phase == .running else { return }
+      self.engine.campaign()
+      self.requestFlush()
+    }
+  }
+
+  // MARK: The loop
+
+  private func submitProposal(_ command: [UInt8], completion: @escaping PendingProposals.Completion) {
+    guard phase == .running else { return completion(.failure(phase == .idle ? .notStarted : stopError ?? .stopping)) }
+    do {
+      let index = try engine.propose(command)
+      proposals.add(index: index, term: engine.term, completion: completion)
+      requestFlush()
+    } catch {
+      completion(.failure(RaftNodeError(error)))
+    }
+  }
+
+  private func receive(_ event: TransportEvent) {
+    guard phase == .running else { return }
+    inbox.append(event)
+    requestFlush()
+  }
+
+  private func tick() {
+    guard phase == .running else { return }
+    engine.tick()
+    requestFlush()
+  }
+
+  private func requestFlush() {
+    needsReady = true
+    if !flushing { nextTurn?.schedule() }
+  }
+
+  /// Steps what arrived, then hands out the engine's work until there is none.
+  private func flush() {
+    flushing = true
+    defer { flushing = false }
+    while needsReady && phase == .running {
+      needsReady = false
+      if !inbox.isEmpty {
+        let events = inbox
+        inbox.removeAll(keepingCapacity: true)
+        for event in events {
+          switch event {
+          case .received(let message): engine.step(message)
+          case .unreachable(let peer): engine.reportUnreachable(peer)
+          }
+        }
+      }
+      let ready = engine.ready()
+      if let request = ready.persistence { persist(request) }
+      if !ready.messages.isEmpty { transport.send(ready.messages) }
+      if !ready.committedEntries.isEmpty { apply(ready.committedEntries) }
+      noteChanges()
+    }
+  }
+
+  private func persist(_ request: PersistenceRequest) {
+    writesInFlight += 1
+    let id = request.id
+    if log.enabled(.trace) {
+      log.log(
+        .trace, .persist,
+        "write \(id): \(request.entries.count) entries, hard state \(request.hardState.map { "\($0)" } ?? "unchanged")")
+    }
+    storage.persist(request) { [self] result in
+      if eventLoop.inLoopThread {
+        persisted(id, result)
+      } else {
+        eventLoop.execute { self.persisted(id, result) }
+      }
+    }
+  }
+
+  private func persisted(_ id: PersistenceID, _ result: Result<Void, any Error>) {
+    writesInFlight -= 1
+    switch result {
+    case .success:
+      if phase == .running {
+        engine.acknowledgePersisted(through: id)
+        requestFlush()
+      }
+    case .failure(let error):
+      log.log(.critical, .persist, "write \(id) failed: \(error)")
+      if phase == .running { beginStop(nil, error: .storageFailed("\(error)")) }
+    }
+    if phase == .stopping && writesInFlight == 0 { finishStop() }
+  }
+
+  private func apply(_ entries: [LogEntry]) {
+    for entry in entries {
+      let response = entry.kind == .command ? stateMachine.apply(entry.payload, at: entry.index) : nil
+      proposals.applied(entry, response: response)
+    }
+    if log.enabled(.trace) { log.log(.trace, .commit, "applied through \(engine.appliedIndex)") }
+  }
+
+  /// Logs term, role, leader and commit changes, and fails proposals of a lost leadership.
+  private func noteChanges() {
+    let now = (term: engine.term, role: engine.role, leader: engine.leader, commit: engine.commitIndex)
+    if now.term != observed.term {
+      log.term = now.term
+      log.log(.debug, .term, "term \(observed.term) -> \(now.term)")
+    }
+    if now.role != observed.role {
+      let topic: LogTopic = now.role == .leader || observed.role == .leader ? .lead : .vote
+      log.log(now.role == .leader ? .info : .debug, topic, "\(observed.role) -> \(now.role)")
+    }
+    if now.leader != observed.leader {
+      log.log(
+        .debug, .lead, "leader \(observed.leader.map { "\($0)" } ?? "none") -> \(now.leader.map { "\($0)" } ?? "none")")
+    }
+    if observed.role == .leader && (now.role != .leader || now.term != observed.term) {
+      let lostTerm = observed.term
+      proposals.failAll { _ in .leadershipLost(term: lostTerm) }
+    }
+    if now.commit != observed.commit && log.enabled(.trace) {
+      log.log(.trace, .commit, "commit \(observed.commit) -> \(now.commit)")
+    }
+    observed = now
+  }
+}
