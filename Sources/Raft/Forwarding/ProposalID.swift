@@ -41,7 +41,9 @@ public struct ProposalOutcome: Hashable, Sendable, CustomStringConvertible {
     case failed(ProposalError)
   }
 
+  /// The proposal, as named by its proposer.
   public var id: ProposalID
+  /// Where it went, or why not.
   public var result: Result
 
   public init(id: ProposalID, result: Result) {

@@ -23,7 +23,9 @@ public struct ReadIndexResponse: Hashable, Sendable {
     }
   }
 
+  /// The reads answered: those of the ``ReadIndexRequest``.
   public var reads: [ReadRequestID]
+  /// The read index they may be served at, or why not.
   public var result: Result
 
   public init(reads: [ReadRequestID], result: Result) {
@@ -34,7 +36,9 @@ public struct ReadIndexResponse: Hashable, Sendable {
 
 /// One client command a follower forwards.
 public struct ForwardedProposal: Hashable, Sendable {
+  /// The proposer's name for it, echoed in the leader's ``ProposalOutcome``.
   public var id: ProposalID
+  /// The command, as proposed.
   public var command: [UInt8]
 
   public init(id: ProposalID, command: [UInt8]) {
@@ -45,6 +49,7 @@ public struct ForwardedProposal: Hashable, Sendable {
 
 /// A follower's batch of forwarded proposals.
 public struct ForwardedProposals: Hashable, Sendable {
+  /// The proposals, in the order the leader appends them.
   public var proposals: [ForwardedProposal]
 
   public init(proposals: [ForwardedProposal]) { self.proposals = proposals }
@@ -52,6 +57,7 @@ public struct ForwardedProposals: Hashable, Sendable {
 
 /// The leader's answer to ``ForwardedProposals``: one outcome per proposal, in order.
 public struct ForwardedProposalsResponse: Hashable, Sendable {
+  /// What became of each proposal.
   public var outcomes: [ProposalOutcome]
 
   public init(outcomes: [ProposalOutcome]) { self.outcomes = outcomes }

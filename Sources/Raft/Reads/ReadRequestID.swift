@@ -32,7 +32,9 @@ public struct ReadyRead: Hashable, Sendable, CustomStringConvertible {
 
 /// A read the engine gave up on; it was never served, so retrying it is safe.
 public struct FailedRead: Hashable, Sendable, CustomStringConvertible {
+  /// The read, as requested.
   public var id: ReadRequestID
+  /// Why it was not served.
   public var error: ReadError
 
   public init(id: ReadRequestID, error: ReadError) {
