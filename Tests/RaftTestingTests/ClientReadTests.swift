@@ -97,12 +97,18 @@ private func servedValue(_ status: ClientReadStatus) -> String?? {
   @Test func randomizedRunsCheckManyReads() {
     var reads = 0
     var checked = 0
+    var forwarded = 0
+    var transfers = 0
     for seed in 0..<8 as Range<UInt64> {
       let outcome = RandomizedScenario(seed: seed, nodeCount: 3).run()
       #expect(outcome.passed, "\(outcome.summary)")
       reads += outcome.faults.reads
       checked += outcome.readsChecked
+      forwarded += outcome.faults.forwardedProposals
+      transfers += outcome.faults.transfers
     }
+    #expect(forwarded > 40)
+    #expect(transfers > 5)
     #expect(reads > 100)
     #expect(checked > 60)  // about half the reads that a node took (many find no leader under these faults)
   }

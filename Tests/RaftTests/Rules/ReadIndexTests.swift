@@ -143,6 +143,22 @@ struct ReadIndexTests {
     #expect(output.failedReads == [FailedRead(id: ReadRequestID(1), error: .timedOut(ticks: 10))])
   }
 
+  @Test("A follower asks again for reads the leader has not answered, and takes the first answer")
+  func followerResendsUnansweredReads() throws {
+    var follower = try EngineSetup(id: 2, term: 2).engine()
+    _ = follower.receive(.heartbeat(from: 1, to: 2, term: 2))
+    try follower.requestRead(ReadRequestID(1))
+    #expect(follower.flush().messages.compactMap(\.readIndexRequest).count == 1)
+    _ = follower.tick(2)
+    let resent = follower.tick(1).messages.compactMap(\.readIndexRequest)
+    #expect(resent == [ReadIndexRequest(reads: [1])])
+    let answer = Message(
+      from: 1, to: 2, term: 2, body: .readIndexResponse(ReadIndexResponse(reads: [1], result: .confirmed(readIndex: 0)))
+    )
+    #expect(follower.receive(answer).readsReady == [ReadyRead(id: 1, index: 0)])
+    #expect(follower.receive(answer).readsReady.isEmpty)  // the duplicate answer finds nothing
+  }
+
   @Test("A one-node cluster serves a read without a round trip")
   func singleNodeServesAtOnce() throws {
     var engine = try EngineSetup(members: [1]).engine()
