@@ -51,4 +51,33 @@ public struct RegisterStore: RegisterReadable, Hashable, Sendable {
   }
 
   public func register(_ key: String) -> RegisterValue? { registers[key] }
+
+  /// Writes the register count, then each register (key, value, index) in key order, so equal
+  /// stores write equal snapshots.
+  public func writeSnapshot(to writer: inout some SnapshotWriter) throws {
+    var encoder = SnapshotEncoder(writer: writer, bufferBytes: 256)
+    try encoder.encode(UInt64(registers.count))
+    for key in registers.keys.sorted() {
+      let register = registers[key]!
+      try encoder.encode(bytes: Array(key.utf8))
+      try encoder.encode(bytes: Array(register.value.utf8))
+      try encoder.encode(register.index.rawValue)
+    }
+    try encoder.finish()
+    writer = encoder.writer
+  }
+
+  public mutating func restoreSnapshot(from reader: inout some SnapshotReader) throws {
+    var decoder = SnapshotDecoder(reader: reader, chunkBytes: 256)
+    let count = try decoder.decodeUInt64()
+    var restored: [String: RegisterValue] = [:]
+    for _ in 0..<count {
+      guard let key = String(validating: try decoder.decodeBytes(), as: UTF8.self),
+        let value = String(validating: try decoder.decodeBytes(), as: UTF8.self)
+      else { throw SnapshotError.malformed("a register that is not UTF-8") }
+      restored[key] = RegisterValue(value: value, index: LogIndex(try decoder.decodeUInt64()))
+    }
+    guard try decoder.isAtEnd() else { throw SnapshotError.malformed("bytes after the last register") }
+    registers = restored
+  }
 }

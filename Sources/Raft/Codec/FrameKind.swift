@@ -17,6 +17,8 @@ public enum FrameKind: UInt8, Sendable, CaseIterable {
   case forwardedProposals = 18
   case forwardedProposalsResponse = 19
   case timeoutNow = 20
+  case installSnapshot = 7
+  case snapshotResponse = 8
 
   /// The first frame on a connection: who is calling, for which cluster (see ``Handshake``).
   case handshake = 64

@@ -16,6 +16,8 @@ extension MessageBody {
     case .forwardedProposals: .forwardedProposals
     case .forwardedProposalsResponse: .forwardedProposalsResponse
     case .timeoutNow: .timeoutNow
+    case .installSnapshot: .installSnapshot
+    case .snapshotResponse: .snapshotResponse
     }
   }
 
@@ -32,6 +34,8 @@ extension MessageBody {
     case .forwardedProposals(let body): body.encode(to: &writer)
     case .forwardedProposalsResponse(let body): body.encode(to: &writer)
     case .timeoutNow: break
+    case .installSnapshot(let body): body.encode(to: &writer)
+    case .snapshotResponse(let body): body.encode(to: &writer)
     }
   }
 
@@ -49,6 +53,8 @@ extension MessageBody {
     case .forwardedProposals: .forwardedProposals(try .decode(from: &reader))
     case .forwardedProposalsResponse: .forwardedProposalsResponse(try .decode(from: &reader))
     case .timeoutNow: .timeoutNow
+    case .installSnapshot: .installSnapshot(try .decode(from: &reader))
+    case .snapshotResponse: .snapshotResponse(try .decode(from: &reader))
     case .handshake: nil
     }
   }

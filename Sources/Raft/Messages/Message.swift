@@ -33,6 +33,10 @@ public enum MessageBody: Hashable, Sendable {
   case forwardedProposalsResponse(ForwardedProposalsResponse)
   /// The leader tells the target of a leadership transfer to campaign now.
   case timeoutNow
+  /// A chunk of the leader's snapshot.
+  case installSnapshot(InstallSnapshot)
+  /// A follower's answer to a snapshot chunk.
+  case snapshotResponse(SnapshotResponse)
 
   /// A short name for traces and logs.
   public var kindName: String {
@@ -48,6 +52,8 @@ public enum MessageBody: Hashable, Sendable {
     case .forwardedProposals: "Forward"
     case .forwardedProposalsResponse: "ForwardResp"
     case .timeoutNow: "TimeoutNow"
+    case .installSnapshot: "Snap"
+    case .snapshotResponse: "SnapResp"
     }
   }
 
@@ -74,6 +80,11 @@ public enum MessageBody: Hashable, Sendable {
     case .forwardedProposals(let forwarded): " proposals=\(forwarded.proposals.count)"
     case .forwardedProposalsResponse(let response): " outcomes=\(response.outcomes.count)"
     case .timeoutNow: ""
+    case .installSnapshot(let chunk):
+      " \(chunk.metadata.lastIncludedIndex)@\(chunk.metadata.lastIncludedTerm) offset=\(chunk.offset)"
+        + " bytes=\(chunk.data.count)/\(chunk.metadata.size)"
+    case .snapshotResponse(let response):
+      " \(response.metadata.lastIncludedIndex)@\(response.metadata.lastIncludedTerm) \(response.result)"
     }
   }
 }

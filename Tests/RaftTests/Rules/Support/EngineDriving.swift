@@ -8,6 +8,9 @@ struct EngineOutput {
   var readsReady: [ReadyRead] = []
   var failedReads: [FailedRead] = []
   var proposalOutcomes: [ProposalOutcome] = []
+  var snapshotChunks: [OutgoingSnapshotChunk] = []
+  var restoredSnapshots: [SnapshotMetadata] = []
+  var snapshotsToTake: [SnapshotRequest] = []
 
   func messages(to peer: NodeID) -> [Message] { messages.filter { $0.to == peer } }
   func appends(to peer: NodeID) -> [AppendEntries] { messages(to: peer).compactMap(\.appendEntries) }
@@ -27,6 +30,9 @@ extension RaftEngine {
       output.readsReady += ready.readsReady
       output.failedReads += ready.failedReads
       output.proposalOutcomes += ready.proposalOutcomes
+      output.snapshotChunks += ready.snapshotChunks
+      output.restoredSnapshots += ready.snapshotToRestore.map { [$0] } ?? []
+      output.snapshotsToTake += ready.snapshotToTake.map { [$0] } ?? []
       if let write = ready.persistence {
         output.writes.append(write)
         acknowledgePersisted(through: write.id)
@@ -52,6 +58,9 @@ extension RaftEngine {
       output.readsReady += more.readsReady
       output.failedReads += more.failedReads
       output.proposalOutcomes += more.proposalOutcomes
+      output.snapshotChunks += more.snapshotChunks
+      output.restoredSnapshots += more.restoredSnapshots
+      output.snapshotsToTake += more.snapshotsToTake
     }
     return output
   }

@@ -22,6 +22,10 @@ struct EngineSetup {
   var backtracking: any LogBacktracking = ConflictHintBacktracking()
   var forwardProposals = true
   var seed: UInt64 = 1
+  var snapshot: SnapshotMetadata?
+  var snapshotThreshold: Int?
+  var snapshotTrailingEntries = 1024
+  var maxSnapshotChunkBytes = 1 << 20
 
   func configuration() throws -> NodeConfiguration {
     try NodeConfiguration(
@@ -29,11 +33,14 @@ struct EngineSetup {
       heartbeatIntervalTicks: heartbeatIntervalTicks, preVote: preVote, checkQuorum: checkQuorum,
       maxEntriesPerAppend: maxEntriesPerAppend, maxBytesPerAppend: maxBytesPerAppend,
       maxInflightAppends: maxInflightAppends, maxInflightBytes: maxInflightBytes,
-      maxUncommittedBytes: maxUncommittedBytes, backtracking: backtracking, forwardProposals: forwardProposals)
+      maxUncommittedBytes: maxUncommittedBytes, backtracking: backtracking, forwardProposals: forwardProposals,
+      snapshotThreshold: snapshotThreshold,
+      snapshotTrailingEntries: snapshotTrailingEntries, maxSnapshotChunkBytes: maxSnapshotChunkBytes)
   }
 
   var persistentState: PersistentState {
-    PersistentState(hardState: HardState(term: term, votedFor: votedFor, commitIndex: commitIndex), entries: log)
+    PersistentState(
+      hardState: HardState(term: term, votedFor: votedFor, commitIndex: commitIndex), entries: log, snapshot: snapshot)
   }
 
   /// An engine restored from this state, as after a restart: a follower with nothing pending.
