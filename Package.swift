@@ -10,6 +10,7 @@ let package = Package(
     .library(name: "RaftLibUV", targets: ["RaftLibUV"]),
     .executable(name: "raft-sim", targets: ["raft-sim"]),
     .executable(name: "raft-bench", targets: ["raft-bench"]),
+    .executable(name: "raft-testnode", targets: ["raft-testnode"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -43,6 +44,8 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // One RaftNode per process, driven over stdin, for the multi-process tests.
+    .executableTarget(name: "raft-testnode", dependencies: ["Raft", "RaftLibUV"]),
     .executableTarget(
       name: "raft-sim",
       dependencies: [
@@ -62,7 +65,7 @@ let package = Package(
     .target(name: "MallocCounter", path: "Benchmarks/MallocCounter"),
     .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"], resources: [.copy("testdata")]),
     .testTarget(name: "RaftTestingTests", dependencies: ["Raft", "RaftTesting"]),
-    .testTarget(name: "RaftLibUVTests", dependencies: ["Raft", "RaftTesting", "RaftLibUV"]),
+    .testTarget(name: "RaftLibUVTests", dependencies: ["Raft", "RaftTesting", "RaftLibUV", "raft-testnode"]),
   ],
   swiftLanguageModes: [.v6]
 )

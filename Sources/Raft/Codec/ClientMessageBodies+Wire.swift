@@ -39,7 +39,9 @@ extension ReadIndexResponse: WireBody {
     let reads = try readReadIDs(from: &reader)
     let tag = try reader.readUInt8()
     switch tag {
-    case 0: return ReadIndexResponse(reads: reads, result: .confirmed(readIndex: LogIndex(try reader.readUInt64())))
+    case 0:
+      return ReadIndexResponse(
+        reads: reads, result: .confirmed(readIndex: try reader.readLogIndex(field: "ReadIndexResponse.readIndex")))
     case 1: return ReadIndexResponse(reads: reads, result: .refused(try ReadError.decode(from: &reader)))
     default: throw .invalidValue(field: "ReadIndexResponse.result", value: UInt64(tag))
     }
@@ -138,7 +140,7 @@ extension ProposalOutcome: WireBody {
     let tag = try reader.readUInt8()
     switch tag {
     case 0:
-      let index = LogIndex(try reader.readUInt64())
+      let index = try reader.readLogIndex(field: "ProposalOutcome.index")
       return ProposalOutcome(id: id, result: .appended(index: index, term: Term(try reader.readUInt64())))
     case 1:
       return ProposalOutcome(id: id, result: .failed(try ProposalError.decode(from: &reader)))
