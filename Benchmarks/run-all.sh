@@ -83,7 +83,10 @@ quick_args() {  # short runs for the options a subcommand has
   help="$("$bin/raft-bench" "$1" --help)"
   local args=()
   grep -q -- '--entries' <<<"$help" && args+=(--entries 20000)
-  grep -q -- '--warmup' <<<"$help" && { [[ "$1" == engine ]] && args+=(--warmup 0) || args+=(--warmup 0.1); }
+  # --warmup is seconds for some subcommands and a count for others: its help line says which.
+  if grep -- '--warmup' <<<"$help" | grep -qi 'second'; then args+=(--warmup 0.1)
+  elif grep -q -- '--warmup' <<<"$help"; then args+=(--warmup 0); fi
+  grep -q -- '--reads' <<<"$help" && args+=(--reads 5000)
   grep -q -- '--duration' <<<"$help" && args+=(--duration 0.5)
   grep -q -- '--keys' <<<"$help" && args+=(--keys 20000)
   grep -q -- '--operations' <<<"$help" && args+=(--operations 2000)

@@ -71,7 +71,7 @@ public enum ForwardedProposalStatus: Hashable, Sendable, CustomStringConvertible
   case pending
   /// The leader appended it; it commits at the proposal's index unless its term ends first.
   case appended(Proposal)
-  /// It was not appended, or its fate is unknown (see ``Raft/ProposalError``).
+  /// It was not appended, or its fate is unknown (see `ProposalError`).
   case failed(ProposalRejection)
 
   public var description: String {

@@ -53,7 +53,7 @@ extension Simulation {
   public var readCounts: (served: Int, failed: Int) { (clientRequests.readsServed, clientRequests.readsFailed) }
 
   /// Proposes `command` on `node`, leader or not: a follower forwards it to its leader (see
-  /// ``Raft/RaftEngine/propose(_:id:)``). Either way, once the proposing node applies the entry
+  /// `RaftEngine/propose(_:id:)`). Either way, once the proposing node applies the entry
   /// it was placed at, the proposal counts as reported committed.
   /// - Throws: ``ProposalRejection`` if the node is down or paused, or refuses.
   @discardableResult
@@ -89,8 +89,8 @@ extension Simulation {
     clientRequests.forwarded[id]?.status
   }
 
-  /// Asks `leader` to hand its leadership to `target` (``Raft/RaftEngine/transferLeadership(to:)``).
-  /// - Throws: ``Raft/LeadershipTransferError`` if `leader` is down, paused, or refuses.
+  /// Asks `leader` to hand its leadership to `target` (`RaftEngine/transferLeadership(to:)`).
+  /// - Throws: `LeadershipTransferError` if `leader` is down, paused, or refuses.
   public func transferLeadership(from leader: NodeID, to target: NodeID) throws(LeadershipTransferError) {
     let position = slot(of: leader)
     guard nodes[position].isUp, !nodes[position].isPaused else { throw .notLeader(leaderHint: nil) }

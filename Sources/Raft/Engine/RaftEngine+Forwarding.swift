@@ -11,7 +11,9 @@ extension RaftEngine {
   /// an election timeout, or this node's term or role changes first, the outcome is
   /// ``ProposalError/forwardedOutcomeUnknown``.
   ///
-  /// - Parameter id: the caller's name for the proposal, handed back with its outcome.
+  /// - Parameters:
+  ///   - command: the command's bytes, proposed here or on the leader unchanged.
+  ///   - id: the caller's name for the proposal, handed back with its outcome.
   /// - Returns: where the command went.
   /// - Throws: ``ProposalError``: ``ProposalError/noLeader`` if no leader is known,
   ///   ``ProposalError/notLeader(leaderHint:)`` if forwarding is off, and the leader's own
