@@ -1,0 +1,65 @@
+import ExampleSupport
+import Raft
+import RaftLibUV
+import Synchronization
+
+/// Where each node serves clients, as the log says (a leader announces its own address when it
+/// is elected), so followers know where to forward.
+final class ClientDirectory: Sendable {
+  private let addresses = Mutex<[NodeID: SocketAddress]>([:])
+
+  subscript(node: NodeID) -> SocketAddress? { addresses.withLock { $0[node] } }
+
+  func record(_ address: SocketAddress, for node: NodeID) { addresses.withLock { $0[node] = address } }
+}
+
+/// The log entries the server writes: a service command, or a leader's client address.
+enum ServerEntry: Equatable {
+  case service([UInt8])
+  case clientAddress(NodeID, SocketAddress)
+
+  private static let serviceTag: UInt8 = 0
+  private static let addressTag: UInt8 = 1
+
+  var encoded: [UInt8] {
+    switch self {
+    case .service(let bytes): return [Self.serviceTag] + bytes
+    case .clientAddress(let node, let address):
+      var bytes = [Self.addressTag]
+      withUnsafeBytes(of: node.rawValue.littleEndian) { bytes.append(contentsOf: $0) }
+      withUnsafeBytes(of: address.port.littleEndian) { bytes.append(contentsOf: $0) }
+      bytes.append(contentsOf: address.host.utf8)
+      return bytes
+    }
+  }
+
+  init?(decoding bytes: [UInt8]) {
+    guard let tag = bytes.first else { return nil }
+    switch tag {
+    case Self.serviceTag: self = .service(Array(bytes.dropFirst()))
+    case Self.addressTag where bytes.count > 11:
+      var node: UInt64 = 0
+      for offset in (1...8).reversed() { node = node << 8 | UInt64(bytes[offset]) }
+      let port = UInt16(bytes[9]) | UInt16(bytes[10]) << 8
+      self = .clientAddress(
+        NodeID(node), SocketAddress(host: String(decoding: bytes[11...], as: UTF8.self), port: port))
+    default: return nil
+    }
+  }
+}
+
+/// The service's state machine plus the server's own entries.
+struct ServerStateMachine<Inner: StateMachine>: StateMachine {
+  var inner: Inner
+  let directory: ClientDirectory
+
+  mutating func apply(_ command: [UInt8], at index: LogIndex) -> [UInt8] {
+    switch ServerEntry(decoding: command) {
+    case .service(let bytes): return inner.apply(bytes, at: index)
+    case .clientAddress(let node, let address):
+      directory.record(address, for: node)
+      return []
+    case nil: return Replies.malformedEntry
+    }
+  }
+}

@@ -1,0 +1,38 @@
+/// The last write applied for each client session, so that a write retried after a leader
+/// change (same client id and sequence number) returns its first response instead of applying
+/// again.
+///
+/// Part of the replicated state: every replica builds the same table from the log.
+public struct SessionTable: Hashable, Sendable {
+  private struct Last: Hashable, Sendable {
+    var sequence: UInt64
+    var response: [UInt8]
+  }
+
+  private var sessions: [UInt64: Last] = [:]
+
+  public init() {}
+
+  /// How many sessions are remembered.
+  public var count: Int { sessions.count }
+
+  /// The answer to request `sequence` of session `clientID` if it was applied already (its
+  /// first response), nil if it is new and must be applied. Requests with client id or
+  /// sequence 0 are never deduplicated.
+  ///
+  /// A session's requests must be applied in sequence order (the server sends one write per
+  /// session at a time), so any sequence at or below the last one is a retry.
+  public func previousResponse(clientID: UInt64, sequence: UInt64) -> [UInt8]? {
+    guard clientID != 0, sequence != 0, let last = sessions[clientID], sequence <= last.sequence else { return nil }
+    return sequence == last.sequence ? last.response : Self.staleRetry
+  }
+
+  /// Remembers the response to a newly applied request.
+  public mutating func record(clientID: UInt64, sequence: UInt64, response: [UInt8]) {
+    guard clientID != 0, sequence != 0 else { return }
+    sessions[clientID] = Last(sequence: sequence, response: response)
+  }
+
+  /// The reply to a retry older than the session's last write; its response is gone.
+  static let staleRetry = Array("-ERR request superseded by a newer one of its session\r\n".utf8)
+}
