@@ -83,6 +83,14 @@ let package = Package(
     .executableTarget(name: "raft-lock", dependencies: ["ExampleServer", "LockService"], path: "Examples/raft-lock"),
     .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"], resources: [.copy("testdata")]),
     .testTarget(name: "RaftTestingTests", dependencies: ["Raft", "RaftTesting"]),
+    .testTarget(
+      name: "ExamplesTests",
+      // The executables are dependencies so that `swift test` builds them for the end-to-end tests.
+      dependencies: [
+        "Raft", "RaftTesting", "RESP", "ExampleSupport", "KeyValueStore", "Counter", "LockService", "raft-kv",
+        "raft-lock",
+      ]
+    ),
     .testTarget(name: "RaftLibUVTests", dependencies: ["Raft", "RaftTesting", "RaftLibUV"]),
   ],
   swiftLanguageModes: [.v6]

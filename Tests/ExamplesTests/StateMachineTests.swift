@@ -1,0 +1,106 @@
+import Counter
+import ExampleSupport
+import KeyValueStore
+import LockService
+import RESP
+import Raft
+import Testing
+
+/// Runs one command through a state machine and decodes its reply.
+private func run<M: StateMachine>(
+  _ machine: inout M, _ arguments: String..., client: UInt64 = 0, sequence: UInt64 = 0, at time: UInt64 = 0
+) throws -> RESPValue {
+  let entry = ServiceEntry(
+    timestampMilliseconds: time, clientID: client, sequence: sequence, arguments: arguments.map { Array($0.utf8) })
+  var decoder = RESPValueDecoder()
+  decoder.append(machine.apply(entry.encoded, at: 1))
+  return try #require(try decoder.next())
+}
+
+struct ServiceEntryTests {
+  @Test func roundTripsAndRejectsGarbage() {
+    let entry = ServiceEntry(timestampMilliseconds: 1_700_000_000_123, clientID: 7, sequence: 9, "SET", "k", "v\r\n")
+    #expect(ServiceEntry(decoding: entry.encoded) == entry)
+    #expect(ServiceEntry(decoding: Array("heal-check".utf8)) == nil)
+    #expect(ServiceEntry(decoding: []) == nil)
+  }
+}
+
+struct KeyValueStoreTests {
+  @Test func commandsBehaveAsTheIssueSays() throws {
+    var store = KeyValueStore()
+    #expect(try run(&store, "GET", "k") == .null)
+    #expect(try run(&store, "SET", "k", "v") == .ok)
+    #expect(try run(&store, "GET", "k") == .bulk("v"))
+    #expect(try run(&store, "CAS", "k", "wrong", "x") == .integer(0))
+    #expect(try run(&store, "CAS", "k", "v", "w") == .integer(1))
+    #expect(try run(&store, "CAS", "missing", "", "x") == .integer(0), "a missing key never matches")
+    #expect(try run(&store, "INCR", "n") == .integer(1))
+    #expect(try run(&store, "INCR", "n") == .integer(2))
+    #expect(try run(&store, "INCR", "k") == .error("ERR value is not an integer or out of range"))
+    #expect(try run(&store, "SET", "big", "9223372036854775807") == .ok)
+    #expect(try run(&store, "INCR", "big") == .error("ERR value is not an integer or out of range"))
+    #expect(try run(&store, "DEL", "k", "n", "k", "none") == .integer(2))
+    #expect(try run(&store, "GET", "n") == .null)
+    #expect(try run(&store, "FLY") == .error("ERR unknown command 'FLY'"))
+  }
+
+  @Test func aRetriedWriteOfASessionAppliesOnce() throws {
+    var store = KeyValueStore()
+    #expect(try run(&store, "INCR", "n", client: 5, sequence: 1) == .integer(1))
+    #expect(try run(&store, "INCR", "n", client: 5, sequence: 1) == .integer(1), "the retry gets the first answer")
+    #expect(try run(&store, "INCR", "n", client: 6, sequence: 1) == .integer(2), "another session is independent")
+    #expect(try run(&store, "INCR", "n", client: 5, sequence: 2) == .integer(3))
+    #expect(store.values[Array("n".utf8)] == Array("3".utf8))
+  }
+
+  @Test func thePlanChecksArityBeforeAnythingReachesTheLog() {
+    let service = KeyValueService()
+    func plan(_ words: String...) -> CommandPlan { service.plan(words.map { Array($0.utf8) }) }
+    #expect(plan("get", "k") == .read)
+    #expect(plan("SET", "k", "v") == .write)
+    #expect(plan("DEL", "a", "b", "c") == .write)
+    #expect(plan("SET", "k") == .reply(.error("ERR wrong number of arguments for 'set' command")))
+    #expect(plan("CAS", "k", "v") == .reply(.error("ERR wrong number of arguments for 'cas' command")))
+    #expect(plan("HELLO") == .reply(.error("ERR unknown command 'HELLO'")))
+  }
+}
+
+struct CounterTests {
+  @Test func countsAndRefusesOverflow() throws {
+    var counter = Counter()
+    #expect(try run(&counter, "INCR") == .integer(1))
+    #expect(try run(&counter, "INCRBY", "41") == .integer(42))
+    #expect(try run(&counter, "DECR") == .integer(41))
+    #expect(try run(&counter, "GET") == .integer(41))
+    #expect(try run(&counter, "INCRBY", "9223372036854775807") == .error("ERR increment or decrement would overflow"))
+    #expect(counter.value == 41)
+    #expect(try run(&counter, "INCR", client: 1, sequence: 1) == .integer(42))
+    #expect(try run(&counter, "INCR", client: 1, sequence: 1) == .integer(42))
+    #expect(CounterService().plan([Array("INCRBY".utf8), Array("x".utf8)]) == .reply(Replies.notAnInteger))
+  }
+}
+
+struct LockServiceTests {
+  @Test func tokensIncreaseAndLeasesExpireOnTheLogsClock() throws {
+    var locks = LockService()
+    #expect(try run(&locks, "LOCK", "a", "alice", "100", at: 1_000) == .integer(1))
+    #expect(try run(&locks, "LOCK", "a", "bob", "100", at: 1_050) == .null)
+    #expect(try run(&locks, "OWNER", "a", at: 1_099) == .bulk("alice"))
+    #expect(try run(&locks, "LOCK", "b", "bob", "100", at: 1_099) == .integer(2))
+    #expect(try run(&locks, "LOCK", "a", "bob", "100", at: 1_100) == .integer(3), "expired at 1100")
+    #expect(try run(&locks, "UNLOCK", "a", "alice", at: 1_101) == .integer(0))
+    #expect(try run(&locks, "LOCK", "a", "bob", "100", at: 1_102) == .integer(4), "the holder renews with a new token")
+    #expect(try run(&locks, "UNLOCK", "a", "bob", at: 1_103) == .integer(1))
+    #expect(try run(&locks, "OWNER", "a", at: 1_103) == .null)
+  }
+
+  @Test func theClockNeverGoesBackWhenANewLeadersClockIsBehind() throws {
+    var locks = LockService()
+    #expect(try run(&locks, "LOCK", "a", "alice", "100", at: 5_000) == .integer(1))
+    #expect(try run(&locks, "LOCK", "a", "bob", "100", at: 5_200) == .integer(2))
+    // A new leader's clock reads 4 900: the lease granted at 5 200 still runs on the log's clock.
+    #expect(try run(&locks, "LOCK", "a", "alice", "100", at: 4_900) == .null)
+    #expect(locks.nowMilliseconds == 5_200)
+  }
+}
