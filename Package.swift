@@ -88,7 +88,7 @@ let package = Package(
       // The executables are dependencies so that `swift test` builds them for the end-to-end tests.
       dependencies: [
         "Raft", "RaftTesting", "RESP", "ExampleSupport", "KeyValueStore", "Counter", "LockService", "raft-kv",
-        "raft-lock",
+        "raft-lock", "raft-counter",
       ]
     ),
     .testTarget(name: "RaftLibUVTests", dependencies: ["Raft", "RaftTesting", "RaftLibUV"]),

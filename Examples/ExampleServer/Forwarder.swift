@@ -57,8 +57,11 @@ private final class ForwardLink {
   private var connection: TCPConnection?
   private var connecting = false
   private var unsent: [[UInt8]] = []
-  private var waiting = Deque<Completion>()
+  private var waiting = Deque<(sentAt: ContinuousClock.Instant, completion: Completion)>()
   private var decoder = RESPValueDecoder()
+  private var watchdog: LoopTimer?
+  /// A leader that answers nothing for this long (stopped, partitioned) is given up on.
+  static let answerTimeout = Duration.seconds(5)
 
   init(address: SocketAddress, eventLoop: EventLoop, onClosed: @escaping (ForwardLink) -> Void) {
     self.address = address
@@ -68,7 +71,8 @@ private final class ForwardLink {
 
   func send(_ entry: [UInt8], completion: @escaping Completion) {
     let request = RESPValue.array([.bulk("RAFT.PROPOSE"), .bulkString(entry)]).encoded
-    waiting.append(completion)
+    waiting.append((ContinuousClock.now, completion))
+    startWatchdog()
     if let connection {
       connection.write(request)
       return
@@ -95,7 +99,7 @@ private final class ForwardLink {
     decoder.append(bytes)
     do {
       while let value = try decoder.next() {
-        guard let completion = waiting.popFirst() else { break }
+        guard let (_, completion) = waiting.popFirst() else { break }
         switch value {
         case .bulkString(let reply?): completion(.reply(reply))
         case .error(let reason):
@@ -116,7 +120,20 @@ private final class ForwardLink {
     self.connection = nil
     connection?.onClose = nil
     connection?.close()
+    watchdog?.close()
+    watchdog = nil
     onClosed(self)
-    for completion in pending { completion(.retry(reason)) }
+    for (_, completion) in pending { completion(.retry(reason)) }
+  }
+
+  private func startWatchdog() {
+    guard watchdog == nil else { return }
+    let timer = LoopTimer(on: eventLoop)
+    timer.start(delayMilliseconds: 500, repeatMilliseconds: 500) { [unowned self] in
+      if let oldest = waiting.first, oldest.sentAt.duration(to: .now) > Self.answerTimeout {
+        fail("the leader at \(address) did not answer within \(Self.answerTimeout)")
+      }
+    }
+    watchdog = timer
   }
 }

@@ -50,6 +50,18 @@ struct KeyValueEndToEndTests {
       }
     }
 
+    // Oversized arguments are refused and the connection stays usable; malformed framing is
+    // answered, then the connection closes.
+    let big = [UInt8](repeating: UInt8(ascii: "x"), count: (1 << 20) + 1)
+    try client.send(RESPValue.array([.bulk("SET"), .bulk("big"), .bulkString(big)]).encoded)
+    let refusal = try client.receive()
+    #expect(refusal.text?.hasPrefix("ERR request too large") == true, "\(refusal)")
+    #expect(try client.call("PING") == .simpleString("PONG"))
+    let rude = try RESPClient(port: cluster.clientPort(follower))
+    try rude.send(Array("*1\r\n$-5\r\n".utf8))
+    #expect(try rude.receive() == .error("ERR Protocol error: invalid bulk length"))
+    #expect(throws: (any Error).self) { try rude.receive() }
+
     // Every node reads every write.
     for id in 1...3 { try expectAll(acknowledged, on: cluster.clientPort(id)) }
 
