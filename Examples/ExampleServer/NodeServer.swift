@@ -113,7 +113,7 @@ final class NodeServer<Service: ServiceDefinition>: ClientRequestHandler, @unche
       return .later { [self] in await info() }
     case "RAFT.PROPOSE":
       guard arguments.count == 2 else { return .now(Replies.wrongArity(arguments).encoded) }
-      return .later { [self] in await proposeForwarded(arguments[1]) }
+      return .concurrent { [self] in await proposeForwarded(arguments[1]) }
     default:
       break
     }

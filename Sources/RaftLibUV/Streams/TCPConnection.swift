@@ -97,6 +97,14 @@ public final class TCPConnection: @unchecked Sendable {
     if status < 0 { shutDown(LibUVError(code: status, operation: "read")) }
   }
 
+  /// Stops delivering reads until ``startReading()`` (back-pressure on a client that sends
+  /// faster than it is answered: the kernel's buffers fill and TCP slows it down).
+  public func stopReading() {
+    eventLoop.preconditionInLoopThread()
+    guard let handle else { return }
+    uv_read_stop(asStream(handle))
+  }
+
   /// Queues `bytes` for writing (copied). Writes go out in call order.
   public func write(_ bytes: some Collection<UInt8>) {
     eventLoop.preconditionInLoopThread()
