@@ -9,6 +9,7 @@ public struct Counter: StateMachine, Sendable {
   public private(set) var value: Int64 = 0
   private var sessions = SessionTable()
 
+  /// An empty state.
   public init() {}
 
   /// Applies a write once per session request: a retry gets the first answer back.
@@ -46,6 +47,7 @@ public struct Counter: StateMachine, Sendable {
 
 /// The `raft-counter` commands: `INCR`, `INCRBY n`, `DECR`, `GET`.
 public struct CounterService: ServiceDefinition {
+  /// The service.
   public init() {}
 
   public var name: String { "raft-counter" }

@@ -3,6 +3,7 @@ public struct ServerSetupError: Error, Hashable, Sendable, CustomStringConvertib
   /// The reason, one line.
   public var message: String
 
+  /// An error with a one-line `message`.
   public init(_ message: String) { self.message = message }
 
   public var description: String { message }

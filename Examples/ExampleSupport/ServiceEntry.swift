@@ -19,6 +19,7 @@ public struct ServiceEntry: Hashable, Sendable {
   /// The command and its arguments, as the client sent them.
   public var arguments: [[UInt8]]
 
+  /// An entry; the server stamps the time when it proposes.
   public init(timestampMilliseconds: UInt64 = 0, clientID: UInt64 = 0, sequence: UInt64 = 0, arguments: [[UInt8]]) {
     self.timestampMilliseconds = timestampMilliseconds
     self.clientID = clientID

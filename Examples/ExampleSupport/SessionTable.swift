@@ -11,6 +11,7 @@ public struct SessionTable: Hashable, Sendable {
 
   private var sessions: [UInt64: Last] = [:]
 
+  /// No sessions.
   public init() {}
 
   /// How many sessions are remembered.

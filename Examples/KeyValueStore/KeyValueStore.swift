@@ -12,6 +12,7 @@ public struct KeyValueStore: StateMachine, Sendable {
   /// The client sessions seen so far.
   public private(set) var sessions = SessionTable()
 
+  /// An empty state.
   public init() {}
 
   /// Applies a write once per session request: a retry gets the first answer back.
@@ -69,6 +70,7 @@ public struct KeyValueStore: StateMachine, Sendable {
 
 /// The `raft-kv` commands: `SET`, `GET`, `DEL`, `CAS`, `INCR`.
 public struct KeyValueService: ServiceDefinition {
+  /// The service.
   public init() {}
 
   public var name: String { "raft-kv" }

@@ -28,6 +28,7 @@ public struct LockService: StateMachine, Sendable {
   private var lastToken: Int64 = 0
   private var sessions = SessionTable()
 
+  /// An empty state.
   public init() {}
 
   /// Applies a write once per session request: a retry gets the first answer back.
@@ -90,6 +91,7 @@ public struct LockService: StateMachine, Sendable {
 
 /// The `raft-lock` commands: `LOCK name owner ttl_ms`, `UNLOCK name owner`, `OWNER name`.
 public struct LockServiceDefinition: ServiceDefinition {
+  /// The service.
   public init() {}
 
   public var name: String { "raft-lock" }

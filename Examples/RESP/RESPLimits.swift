@@ -31,6 +31,7 @@ public struct RESPProtocolError: Error, Hashable, Sendable, CustomStringConverti
   /// What was wrong, for the error reply.
   public var reason: String
 
+  /// A framing error; `reason` follows "Protocol error: " in the reply.
   public init(_ reason: String) { self.reason = reason }
 
   public var description: String { "Protocol error: \(reason)" }

@@ -29,6 +29,7 @@ public struct RESPRequestDecoder: Sendable {
   private var position = 0
   private var state = State.start
 
+  /// An empty decoder.
   public init(limits: RESPLimits = RESPLimits()) { self.limits = limits }
 
   /// Bytes received and not yet decoded.

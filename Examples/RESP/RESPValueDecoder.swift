@@ -7,6 +7,7 @@ public struct RESPValueDecoder: Sendable {
   private var buffer: [UInt8] = []
   private var position = 0
 
+  /// An empty decoder; replies may carry larger bulk strings than requests.
   public init(limits: RESPLimits = RESPLimits(maximumBulkLength: 64 << 20)) { self.limits = limits }
 
   /// Adds bytes that arrived.

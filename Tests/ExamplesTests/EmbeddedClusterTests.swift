@@ -76,4 +76,24 @@ struct EmbeddedClusterTests {
     #expect(second.log.contains("--client 127.0.0.1:\(ports[1]): the address is in use"), "\(second.log)")
     withExtendedLifetime(first) {}
   }
+
+  @Test func aDataDirectoryOfAnotherNodeIsRefused() throws {
+    let executable = try #require(ServerProcess.executable("raft-kv"))
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("raft-kv-dir-\(getpid())")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    func start(id: Int) throws -> ServerProcess {
+      let process = try ServerProcess(
+        executable: executable,
+        arguments: [
+          "--id", "\(id)", "--listen", "127.0.0.1:0", "--client", "127.0.0.1:0", "--peer", "\(3 - id)=127.0.0.1:1",
+          "--data-dir", directory.path,
+        ], logName: "raft-kv-dir\(id)")
+      process.process.waitUntilExit()
+      return process
+    }
+    _ = try start(id: 1)  // claims the directory for node 1
+    let second = try start(id: 2)
+    #expect(second.process.terminationStatus != 0)
+    #expect(second.log.contains("belongs to another cluster or node"), "\(second.log)")
+  }
 }
