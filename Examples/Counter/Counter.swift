@@ -4,7 +4,7 @@ import Raft
 
 /// One replicated 64-bit counter: the state machine behind `raft-counter`, and the smallest
 /// example of a state machine (see the README's walkthrough).
-public struct Counter: StateMachine, Sendable {
+public struct Counter: StateMachine, Hashable, Sendable {
   /// The current value.
   public private(set) var value: Int64 = 0
   private var sessions = SessionTable()
@@ -64,5 +64,23 @@ public struct CounterService: ServiceDefinition {
     case ("GET", _), ("INCR", _), ("DECR", _), ("INCRBY", _): .reply(Replies.wrongArity(arguments))
     default: .reply(Replies.unknownCommand(arguments))
     }
+  }
+}
+
+extension Counter: StateCodable {
+  public func encodedState() -> [UInt8] {
+    var writer = StateWriter()
+    writer.write(value)
+    sessions.encode(into: &writer)
+    return writer.bytes
+  }
+
+  public mutating func restoreState(from bytes: [UInt8]) throws(StateDecodingError) {
+    var reader = StateReader(bytes)
+    let value = try reader.readInt64()
+    let sessions = try SessionTable(from: &reader)
+    try reader.expectEnd()
+    self.value = value
+    self.sessions = sessions
   }
 }

@@ -4,12 +4,12 @@
 ///
 /// Part of the replicated state: every replica builds the same table from the log.
 public struct SessionTable: Hashable, Sendable {
-  private struct Last: Hashable, Sendable {
+  struct Last: Hashable, Sendable {
     var sequence: UInt64
     var response: [UInt8]
   }
 
-  private var sessions: [UInt64: Last] = [:]
+  var sessions: [UInt64: Last] = [:]
 
   /// No sessions.
   public init() {}

@@ -6,7 +6,7 @@ import Raft
 ///
 /// Commands arrive as ``ServiceEntry`` bytes; each answer is a complete RESP reply. Writes of a
 /// client session are applied once even when the server retries them (``SessionTable``).
-public struct KeyValueStore: StateMachine, Sendable {
+public struct KeyValueStore: StateMachine, Hashable, Sendable {
   /// The data, readable by tests.
   public private(set) var values: [[UInt8]: [UInt8]] = [:]
   /// The client sessions seen so far.
@@ -92,5 +92,31 @@ public struct KeyValueService: ServiceDefinition {
     default: return .reply(Replies.unknownCommand(arguments))
     }
     return arity(arguments.count) ? plan : .reply(Replies.wrongArity(arguments))
+  }
+}
+
+extension KeyValueStore: StateCodable {
+  public func encodedState() -> [UInt8] {
+    var writer = StateWriter()
+    sessions.encode(into: &writer)
+    writer.write(UInt64(values.count))
+    for (key, value) in values.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+      writer.write(bytes: key)
+      writer.write(bytes: value)
+    }
+    return writer.bytes
+  }
+
+  public mutating func restoreState(from bytes: [UInt8]) throws(StateDecodingError) {
+    var reader = StateReader(bytes)
+    let sessions = try SessionTable(from: &reader)
+    var values: [[UInt8]: [UInt8]] = [:]
+    for _ in 0..<(try reader.readCount(minimumItemBytes: 16)) {
+      let key = try reader.readBytes()
+      values[key] = try reader.readBytes()
+    }
+    try reader.expectEnd()
+    self.sessions = sessions
+    self.values = values
   }
 }

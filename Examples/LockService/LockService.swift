@@ -10,7 +10,7 @@ import Raft
 /// Time is the leader's clock as written into each entry (``ServiceEntry/timestampMilliseconds``),
 /// never a replica's own, so every replica expires a lease at the same entry. The clock the
 /// machine uses never goes back, even if a new leader's clock is behind the old one's.
-public struct LockService: StateMachine, Sendable {
+public struct LockService: StateMachine, Hashable, Sendable {
   /// One held lock.
   public struct Lease: Hashable, Sendable {
     /// Who holds it.
@@ -109,5 +109,37 @@ public struct LockServiceDefinition: ServiceDefinition {
     case ("OWNER", _), ("UNLOCK", _), ("LOCK", _): .reply(Replies.wrongArity(arguments))
     default: .reply(Replies.unknownCommand(arguments))
     }
+  }
+}
+
+extension LockService: StateCodable {
+  public func encodedState() -> [UInt8] {
+    var writer = StateWriter()
+    writer.write(nowMilliseconds)
+    writer.write(lastToken)
+    sessions.encode(into: &writer)
+    writer.write(UInt64(leases.count))
+    for (name, lease) in leases.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+      writer.write(bytes: name)
+      writer.write(bytes: lease.owner)
+      writer.write(lease.token)
+      writer.write(lease.expiresAtMilliseconds)
+    }
+    return writer.bytes
+  }
+
+  public mutating func restoreState(from bytes: [UInt8]) throws(StateDecodingError) {
+    var reader = StateReader(bytes)
+    let now = try reader.readUInt64()
+    let lastToken = try reader.readInt64()
+    let sessions = try SessionTable(from: &reader)
+    var leases: [[UInt8]: Lease] = [:]
+    for _ in 0..<(try reader.readCount(minimumItemBytes: 32)) {
+      let name = try reader.readBytes()
+      leases[name] = Lease(
+        owner: try reader.readBytes(), token: try reader.readInt64(), expiresAtMilliseconds: try reader.readUInt64())
+    }
+    try reader.expectEnd()
+    (self.nowMilliseconds, self.lastToken, self.sessions, self.leases) = (now, lastToken, sessions, leases)
   }
 }

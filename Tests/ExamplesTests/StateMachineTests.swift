@@ -104,3 +104,49 @@ struct LockServiceTests {
     #expect(locks.nowMilliseconds == 5_200)
   }
 }
+
+/// What a snapshot of each machine holds: the state round-trips, and bad bytes are refused.
+struct StateCodingTests {
+  @Test func everyMachineRoundTripsItsState() throws {
+    var store = KeyValueStore()
+    _ = try run(&store, "SET", "a", "1", client: 3, sequence: 1)
+    _ = try run(&store, "SET", "b", "", client: 4, sequence: 1)
+    var restoredStore = KeyValueStore()
+    try restoredStore.restoreState(from: store.encodedState())
+    #expect(restoredStore == store)
+    // The restored session table still deduplicates.
+    #expect(try run(&restoredStore, "SET", "a", "2", client: 3, sequence: 1) == .ok)
+    #expect(restoredStore.values[Array("a".utf8)] == Array("1".utf8))
+
+    var counter = Counter()
+    _ = try run(&counter, "INCRBY", "-7", client: 1, sequence: 1)
+    var restoredCounter = Counter()
+    try restoredCounter.restoreState(from: counter.encodedState())
+    #expect(restoredCounter == counter)
+
+    var locks = LockService()
+    _ = try run(&locks, "LOCK", "a", "alice", "100", client: 1, sequence: 1, at: 10)
+    _ = try run(&locks, "LOCK", "b", "bob", "100", client: 2, sequence: 1, at: 20)
+    var restoredLocks = LockService()
+    try restoredLocks.restoreState(from: locks.encodedState())
+    #expect(restoredLocks == locks)
+    #expect(try run(&restoredLocks, "LOCK", "c", "carol", "5", at: 30) == .integer(3), "tokens continue")
+  }
+
+  @Test func truncatedOrPaddedStateIsRefusedAndLeavesTheMachineAlone() throws {
+    var store = KeyValueStore()
+    _ = try run(&store, "SET", "key", "value")
+    let bytes = store.encodedState()
+    var target = KeyValueStore()
+    _ = try run(&target, "SET", "mine", "x")
+    let before = target
+    for cut in [0, 1, 8, bytes.count - 1] {
+      #expect(throws: StateDecodingError.self) { try target.restoreState(from: Array(bytes.prefix(cut))) }
+    }
+    #expect(throws: StateDecodingError.self) { try target.restoreState(from: bytes + [0]) }
+    var huge = StateWriter()
+    huge.write(UInt64.max)
+    #expect(throws: StateDecodingError.self) { try target.restoreState(from: huge.bytes) }
+    #expect(target == before)
+  }
+}
