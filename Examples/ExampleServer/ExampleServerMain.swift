@@ -18,8 +18,27 @@ public enum ExampleServerMain {
       FileHandle.standardError.write(Data("\(service.name): error: \(message)\n".utf8))
       exit(1)
     }
-    withExtendedLifetime(servers) {}
-    while true { try? await Task.sleep(for: .seconds(3600)) }
+    await waitForTerminationSignal()
+    say("\(service.name): stopping")
+    for server in servers { await server.stop() }
+    say("\(service.name): stopped")
+    exit(0)
+  }
+
+  /// Returns once SIGINT or SIGTERM arrives (Ctrl-C, `kill`), so the nodes stop gracefully:
+  /// pending requests are answered, storage writes in flight finish.
+  private static func waitForTerminationSignal() async {
+    let signals = [SIGINT, SIGTERM]
+    for number in signals { signal(number, SIG_IGN) }
+    let (stream, continuation) = AsyncStream<Int32>.makeStream()
+    let sources = signals.map { number in
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler { continuation.yield(number) }
+      source.resume()
+      return source
+    }
+    for await _ in stream { break }
+    for source in sources { source.cancel() }
   }
 
   static func start<Service: ServiceDefinition>(_ service: Service, layout: ClusterLayout) async throws

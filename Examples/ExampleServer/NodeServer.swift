@@ -76,6 +76,7 @@ final class NodeServer<Service: ServiceDefinition>: ClientRequestHandler, @unche
       self.sessions.removeAll()
       self.forwarder.close()
     }
+    await eventLoop.shutdown()
   }
 
   private func watchLeadership() async {
