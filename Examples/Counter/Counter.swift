@@ -18,7 +18,8 @@ public struct Counter: StateMachine, Hashable, Sendable {
       return previous
     }
     let response = body(&self)
-    sessions.record(clientID: entry.clientID, sequence: entry.sequence, response: response)
+    sessions.record(
+      clientID: entry.clientID, sequence: entry.sequence, response: response, now: entry.timestampMilliseconds)
     return response
   }
 

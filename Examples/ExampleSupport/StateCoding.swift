@@ -97,10 +97,12 @@ public protocol StateCodable {
 extension SessionTable {
   /// Appends the table to `writer`.
   public func encode(into writer: inout StateWriter) {
+    writer.write(lastSweepMilliseconds)
     writer.write(UInt64(sessions.count))
     for (client, last) in sessions.sorted(by: { $0.key < $1.key }) {
       writer.write(client)
       writer.write(last.sequence)
+      writer.write(last.lastUsedMilliseconds)
       writer.write(bytes: last.response)
     }
   }
@@ -108,11 +110,13 @@ extension SessionTable {
   /// Reads a table ``encode(into:)`` wrote.
   public init(from reader: inout StateReader) throws(StateDecodingError) {
     self.init()
-    for _ in 0..<(try reader.readCount(minimumItemBytes: 24)) {
+    lastSweepMilliseconds = try reader.readUInt64()
+    for _ in 0..<(try reader.readCount(minimumItemBytes: 32)) {
       let client = try reader.readUInt64()
       let sequence = try reader.readUInt64()
+      let lastUsed = try reader.readUInt64()
       let response = try reader.readBytes()
-      sessions[client] = Last(sequence: sequence, response: response)
+      sessions[client] = Last(sequence: sequence, response: response, lastUsedMilliseconds: lastUsed)
     }
   }
 }

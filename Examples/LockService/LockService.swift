@@ -37,7 +37,8 @@ public struct LockService: StateMachine, Hashable, Sendable {
       return previous
     }
     let response = body(&self)
-    sessions.record(clientID: entry.clientID, sequence: entry.sequence, response: response)
+    sessions.record(
+      clientID: entry.clientID, sequence: entry.sequence, response: response, now: entry.timestampMilliseconds)
     return response
   }
 

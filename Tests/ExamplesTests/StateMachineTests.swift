@@ -150,3 +150,29 @@ struct StateCodingTests {
     #expect(target == before)
   }
 }
+
+struct SessionTableTests {
+  @Test func idleSessionsAreForgottenOnTheLogsClock() {
+    var table = SessionTable()
+    let hour = SessionTable.idleLimitMilliseconds
+    table.record(clientID: 1, sequence: 1, response: [1], now: 10_000_000)
+    table.record(clientID: 2, sequence: 1, response: [2], now: 10_000_000 + hour / 2)
+    #expect(table.previousResponse(clientID: 1, sequence: 1) == [1])
+    table.record(clientID: 3, sequence: 1, response: [3], now: 10_000_001 + hour)
+    #expect(table.previousResponse(clientID: 1, sequence: 1) == nil, "idle for over an hour")
+    #expect(table.previousResponse(clientID: 2, sequence: 1) == [2])
+    #expect(table.count == 2)
+  }
+
+  @Test func olderRetriesGetAnErrorAndClientZeroIsNeverDeduplicated() {
+    var table = SessionTable()
+    table.record(clientID: 1, sequence: 5, response: [5], now: 0)
+    #expect(table.previousResponse(clientID: 1, sequence: 5) == [5])
+    #expect(
+      table.previousResponse(clientID: 1, sequence: 4).map { String(decoding: $0, as: UTF8.self) }?.hasPrefix("-ERR")
+        == true)
+    #expect(table.previousResponse(clientID: 1, sequence: 6) == nil)
+    table.record(clientID: 0, sequence: 1, response: [9], now: 0)
+    #expect(table.previousResponse(clientID: 0, sequence: 1) == nil)
+  }
+}
