@@ -4,7 +4,7 @@ import Raft
 
 /// One replicated 64-bit counter: the state machine behind `raft-counter`, and the smallest
 /// example of a state machine (see the README's walkthrough).
-public struct Counter: StateMachine, Hashable, Sendable {
+public struct Counter: QueryableStateMachine, Hashable, Sendable {
   /// The current value.
   public private(set) var value: Int64 = 0
   private var sessions = SessionTable()
@@ -25,9 +25,14 @@ public struct Counter: StateMachine, Hashable, Sendable {
 
   public mutating func apply(_ command: [UInt8], at index: LogIndex) -> [UInt8] {
     guard let entry = ServiceEntry(decoding: command) else { return Replies.malformedEntry }
-    if entry.name == "GET" { return RESPValue.integer(value).encoded }
+    if entry.name == "GET" { return query(entry) }
     // Retried writes of a session return their first answer instead of counting twice.
     return deduplicated(entry) { $0.add(entry).encoded }
+  }
+
+  /// `GET`.
+  public func query(_ entry: ServiceEntry) -> [UInt8] {
+    entry.name == "GET" ? RESPValue.integer(value).encoded : Replies.unknownCommand(entry.arguments).encoded
   }
 
   private mutating func add(_ entry: ServiceEntry) -> RESPValue {

@@ -63,3 +63,9 @@ struct ServerStateMachine<Inner: StateMachine>: StateMachine {
     }
   }
 }
+
+extension ServerStateMachine where Inner: QueryableStateMachine {
+  /// Answers a read from the local replica: the seam for ReadIndex reads, which run it once the
+  /// node knows its state is current.
+  func query(_ entry: ServiceEntry) -> [UInt8] { inner.query(entry) }
+}

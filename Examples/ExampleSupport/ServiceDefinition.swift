@@ -11,12 +11,21 @@ public enum CommandPlan: Hashable, Sendable {
   case read
 }
 
+/// A state machine that answers reads without changing: what a linearizable read (ReadIndex)
+/// runs against the local replica once it is known to be current, and what a read that went
+/// through the log returns.
+public protocol QueryableStateMachine: StateMachine {
+  /// Answers a ``CommandPlan/read`` command as a complete RESP reply. `entry.timestampMilliseconds`
+  /// is the serving node's clock for a ReadIndex read, or the leader's for a read in the log.
+  func query(_ entry: ServiceEntry) -> [UInt8]
+}
+
 /// A replicated service the example server runs: its state machine and its commands.
 ///
 /// The state machine receives ``ServiceEntry`` bytes and answers with a complete RESP reply
 /// (for example `+OK\r\n`), which the server sends to the client unchanged.
 public protocol ServiceDefinition: Sendable {
-  associatedtype Machine: StateMachine
+  associatedtype Machine: QueryableStateMachine
 
   /// The executable's name, for messages (`raft-kv`).
   var name: String { get }

@@ -6,7 +6,7 @@ import Raft
 ///
 /// Commands arrive as ``ServiceEntry`` bytes; each answer is a complete RESP reply. Writes of a
 /// client session are applied once even when the server retries them (``SessionTable``).
-public struct KeyValueStore: StateMachine, Hashable, Sendable {
+public struct KeyValueStore: QueryableStateMachine, Hashable, Sendable {
   /// The data, readable by tests.
   public private(set) var values: [[UInt8]: [UInt8]] = [:]
   /// The client sessions seen so far.
@@ -36,12 +36,20 @@ public struct KeyValueStore: StateMachine, Hashable, Sendable {
     let arguments = entry.arguments
     switch (entry.name, arguments.count) {
     case ("GET", 2):
-      return RESPValue.bulkString(values[arguments[1]]).encoded
+      return query(entry)
     case ("SET", 3), ("DEL", 2...), ("CAS", 4), ("INCR", 2):
       return deduplicated(entry) { $0.write(arguments).encoded }
     default:
       return Replies.unknownCommand(arguments).encoded
     }
+  }
+
+  /// `GET key`.
+  public func query(_ entry: ServiceEntry) -> [UInt8] {
+    guard entry.name == "GET", entry.arguments.count == 2 else {
+      return Replies.unknownCommand(entry.arguments).encoded
+    }
+    return RESPValue.bulkString(values[entry.arguments[1]]).encoded
   }
 
   private mutating func write(_ arguments: [[UInt8]]) -> RESPValue {

@@ -10,7 +10,7 @@ import Raft
 /// Time is the leader's clock as written into each entry (``ServiceEntry/timestampMilliseconds``),
 /// never a replica's own, so every replica expires a lease at the same entry. The clock the
 /// machine uses never goes back, even if a new leader's clock is behind the old one's.
-public struct LockService: StateMachine, Hashable, Sendable {
+public struct LockService: QueryableStateMachine, Hashable, Sendable {
   /// One held lock.
   public struct Lease: Hashable, Sendable {
     /// Who holds it.
@@ -53,7 +53,7 @@ public struct LockService: StateMachine, Hashable, Sendable {
     let arguments = entry.arguments
     switch (entry.name, arguments.count) {
     case ("OWNER", 2):
-      return RESPValue.bulkString(liveLease(arguments[1])?.owner).encoded
+      return query(entry)
     case ("LOCK", 4), ("UNLOCK", 3):
       return deduplicated(entry) { $0.write(arguments).encoded }
     default:
@@ -61,10 +61,18 @@ public struct LockService: StateMachine, Hashable, Sendable {
     }
   }
 
-  /// The lease on `name` if one is held and not expired.
-  public func liveLease(_ name: [UInt8]) -> Lease? {
-    guard let lease = leases[name], lease.expiresAtMilliseconds > nowMilliseconds else { return nil }
+  /// The lease on `name` if one is held and not expired at `time` (by default the log's clock).
+  public func liveLease(_ name: [UInt8], at time: UInt64? = nil) -> Lease? {
+    guard let lease = leases[name], lease.expiresAtMilliseconds > max(nowMilliseconds, time ?? 0) else { return nil }
     return lease
+  }
+
+  /// `OWNER name`: the holder at the later of the log's clock and the entry's.
+  public func query(_ entry: ServiceEntry) -> [UInt8] {
+    guard entry.name == "OWNER", entry.arguments.count == 2 else {
+      return Replies.unknownCommand(entry.arguments).encoded
+    }
+    return RESPValue.bulkString(liveLease(entry.arguments[1], at: entry.timestampMilliseconds)?.owner).encoded
   }
 
   private mutating func write(_ arguments: [[UInt8]]) -> RESPValue {
