@@ -96,4 +96,22 @@ struct EmbeddedClusterTests {
     #expect(second.process.terminationStatus != 0)
     #expect(second.log.contains("belongs to another cluster or node"), "\(second.log)")
   }
+
+  @Test func withoutAQuorumRequestsEndInTryAgain() throws {
+    let executable = try #require(ServerProcess.executable("raft-kv"))
+    let ports = freePorts(4)
+    let lonely = try ServerProcess(
+      executable: executable,
+      arguments: [
+        "--id", "1", "--listen", "127.0.0.1:\(ports[0])", "--client", "127.0.0.1:\(ports[1])",
+        "--peer", "2=127.0.0.1:\(ports[2])", "--peer", "3=127.0.0.1:\(ports[3])",
+      ], logName: "raft-kv-lonely")
+    _ = try callRetrying(port: ports[1], ["PING"])
+    let client = try RESPClient(port: ports[1], timeout: .seconds(20))
+    let reply = try client.call("SET", "k", "v")
+    #expect(reply.text?.hasPrefix("TRYAGAIN ") == true, "\(reply)")
+    if case .error = reply {} else { Issue.record("expected an error reply, got \(reply)") }
+    #expect(try client.call("PING") == .simpleString("PONG"), "the connection stays usable")
+    withExtendedLifetime(lonely) {}
+  }
 }
