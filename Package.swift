@@ -96,7 +96,7 @@ let package = Package(
       name: "ExamplesTests",
       // The executables are dependencies so that `swift test` builds them for the end-to-end tests.
       dependencies: [
-        "Raft", "RaftTesting", "RESP", "ExampleSupport", "KeyValueStore", "Counter", "LockService", "raft-kv",
+        "Raft", "RaftTesting", "RaftLibUV", "RESP", "ExampleSupport", "ExampleServer", "KeyValueStore", "Counter", "LockService", "raft-kv",
         "raft-lock", "raft-counter",
       ]
     ),

@@ -10,6 +10,12 @@ final class ClientDirectory: Sendable {
 
   subscript(node: NodeID) -> SocketAddress? { addresses.withLock { $0[node] } }
 
+  /// Every known address, by node.
+  var all: [NodeID: SocketAddress] {
+    get { addresses.withLock { $0 } }
+    set { addresses.withLock { $0 = newValue } }
+  }
+
   func record(_ address: SocketAddress, for node: NodeID) { addresses.withLock { $0[node] = address } }
 }
 
@@ -49,7 +55,7 @@ enum ServerEntry: Equatable {
 }
 
 /// The service's state machine plus the server's own entries.
-struct ServerStateMachine<Inner: StateMachine>: StateMachine {
+struct ServerStateMachine<Inner: QueryableStateMachine & StateCodable>: StateMachine {
   var inner: Inner
   let directory: ClientDirectory
 
@@ -64,7 +70,7 @@ struct ServerStateMachine<Inner: StateMachine>: StateMachine {
   }
 }
 
-extension ServerStateMachine where Inner: QueryableStateMachine {
+extension ServerStateMachine {
   /// Answers a read from the local replica: the seam for ReadIndex reads, which run it once the
   /// node knows its state is current.
   func query(_ entry: ServiceEntry) -> [UInt8] { inner.query(entry) }

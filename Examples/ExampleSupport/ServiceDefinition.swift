@@ -25,7 +25,7 @@ public protocol QueryableStateMachine: StateMachine {
 /// The state machine receives ``ServiceEntry`` bytes and answers with a complete RESP reply
 /// (for example `+OK\r\n`), which the server sends to the client unchanged.
 public protocol ServiceDefinition: Sendable {
-  associatedtype Machine: QueryableStateMachine
+  associatedtype Machine: QueryableStateMachine & StateCodable
 
   /// The executable's name, for messages (`raft-kv`).
   var name: String { get }
