@@ -52,7 +52,8 @@ public struct RandomizedScenario: Sendable {
       settings: "nodes=\(nodeCount) steps=\(steps) faults=\(profile) \(options.engine.summary)"
         + " fsync=\(options.fsyncLatency.lowerBound)...\(options.fsyncLatency.upperBound)ms network: \(options.network)",
       failure: failure, trace: simulation.fullTrace, committedProposals: simulation.checker.committedProposals.count,
-      faults: driver.faults, traffic: simulation.traffic, virtualTime: simulation.now,
+      faults: driver.faults, traffic: simulation.traffic, snapshots: simulation.snapshotActivity,
+      virtualTime: simulation.now,
       highestTerm: simulation.nodeIDs.map { simulation.term(of: $0) }.max() ?? .zero)
   }
 
@@ -78,6 +79,14 @@ public struct RandomizedScenario: Sendable {
     // A slow disk leaves writes unsynced longer than a network round trip, so crashes lose
     // writes that peers already heard about.
     let fsyncLatency: ClosedRange<VirtualTime> = [1...2, 1...8, 5...40].randomElement(using: &random)!
+    // Half the runs snapshot and compact, some so often and with so short a trailing window
+    // that followers back from a partition or a crash need the snapshot; small chunks make
+    // transfers span many messages, to meet loss, reordering and leader changes.
+    if Bool.random(using: &random) {
+      engine.snapshotThreshold = [3, 10, 40].randomElement(using: &random)!
+      engine.snapshotTrailingEntries = [0, 2, 20].randomElement(using: &random)!
+      engine.maxSnapshotChunkBytes = [8, 64, 1 << 20].randomElement(using: &random)!
+    }
     return SimulationOptions(
       nodeCount: nodeCount, engine: engine, network: network, tickInterval: 10, fsyncLatency: fsyncLatency,
       recordsFullTrace: recordsFullTrace)
@@ -100,6 +109,8 @@ public struct ScenarioOutcome: Sendable {
   public var faults: FaultCounts
   /// What the nodes sent and what the network did with it.
   public var traffic: TrafficCounters
+  /// Snapshots taken and restored.
+  public var snapshots: SnapshotActivity
   /// The virtual time the run ended at.
   public var virtualTime: VirtualTime
   /// The highest term any node reached.
@@ -113,7 +124,7 @@ public struct ScenarioOutcome: Sendable {
     let size =
       "\(committedProposals) proposals committed, \(traffic.messages) messages (\(traffic.dropped) dropped,"
       + " \(traffic.duplicated) duplicated, \(traffic.blocked) blocked), term \(highestTerm), t=\(virtualTime)ms;"
-      + " \(faults)"
+      + " \(faults); \(snapshots)"
     if let failure { return "seed \(seed) FAILED: \(failure.reason) at t=\(failure.time): \(failure.detail)" }
     return "seed \(seed) passed: \(size)"
   }

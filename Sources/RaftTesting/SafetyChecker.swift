@@ -182,6 +182,24 @@ public struct SafetyChecker: Sendable {
     }
   }
 
+  /// Reports that `node` restored its state machine from a snapshot covering every index
+  /// through `index`, as if it had applied them.
+  /// - Throws: ``Invariant/stateMachineSafety`` if the snapshot covers an index not known
+  ///   committed; ``Invariant/applyOrder`` if it would take the node's state back.
+  public mutating func recordSnapshotRestore(through index: LogIndex, on node: NodeID) throws(InvariantViolation) {
+    guard index <= highestCommittedIndex else {
+      throw InvariantViolation(
+        .stateMachineSafety,
+        "n\(node) restored a snapshot through \(index), past the highest index known committed (\(highestCommittedIndex))"
+      )
+    }
+    let previous = appliedIndexes[node] ?? .zero
+    guard index >= previous else {
+      throw InvariantViolation(.applyOrder, "n\(node) restored a snapshot through \(index) after applying \(previous)")
+    }
+    appliedIndexes[node] = index
+  }
+
   /// Reports that a client was told `entry` committed (its proposer applied it), so it must
   /// never be lost.
   public mutating func recordCommittedProposal(_ entry: LogEntry) {
@@ -222,18 +240,24 @@ public struct SafetyChecker: Sendable {
   private static func verifyLogMatching(
     _ a: (node: NodeID, entries: ArraySlice<LogEntry>), _ b: (node: NodeID, entries: ArraySlice<LogEntry>)
   ) throws(InvariantViolation) {
-    let common = min(a.entries.count, b.entries.count)
+    // Logs compacted behind snapshots start at different indexes: compare where both hold entries.
+    guard let aFirst = a.entries.first?.index, let bFirst = b.entries.first?.index else { return }
+    let start = max(aFirst, bFirst)
+    let aOffset = a.entries.startIndex + aFirst.distance(to: start)
+    let bOffset = b.entries.startIndex + bFirst.distance(to: start)
+    let common = min(a.entries.endIndex - aOffset, b.entries.endIndex - bOffset)
+    guard common > 0 else { return }
     var matchingLength = 0
     for offset in stride(from: common - 1, through: 0, by: -1)
-    where a.entries[a.entries.startIndex + offset].term == b.entries[b.entries.startIndex + offset].term {
+    where a.entries[aOffset + offset].term == b.entries[bOffset + offset].term {
       matchingLength = offset + 1
       break
     }
     for offset in 0..<matchingLength {
-      let left = a.entries[a.entries.startIndex + offset]
-      let right = b.entries[b.entries.startIndex + offset]
+      let left = a.entries[aOffset + offset]
+      let right = b.entries[bOffset + offset]
       guard left == right else {
-        let last = a.entries[a.entries.startIndex + matchingLength - 1]
+        let last = a.entries[aOffset + matchingLength - 1]
         throw InvariantViolation(
           .logMatching,
           "n\(a.node) and n\(b.node) both hold an entry of term \(last.term) at \(last.index), but differ"

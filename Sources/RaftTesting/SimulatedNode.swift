@@ -36,6 +36,7 @@ struct SimulatedNode<Machine: StateMachine> {
   var inboxWhilePaused: [Message] = []
 
   /// Everything applied this lifetime (entry `i` at offset `i - 1`), with command results.
+  /// Entries a restored snapshot covers have no result: the state machine never answered them.
   var applied: [(entry: LogEntry, result: [UInt8]?)] = []
   /// Proposals made on this node this lifetime and not yet applied, by index.
   var pendingProposals: [LogIndex: Term] = [:]

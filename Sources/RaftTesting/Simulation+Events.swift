@@ -59,7 +59,10 @@ extension Simulation {
     let ready = nodes[position].engine.ready()
     if let request = ready.persistence { try write(request, on: position) }
     for message in ready.messages { send(message) }
+    for chunk in ready.snapshotChunks { sendSnapshotChunk(chunk, from: position) }
+    if let snapshot = ready.snapshotToRestore { try restoreSnapshot(snapshot, on: position) }
     for entry in ready.committedEntries { try apply(entry, on: position) }
+    if let request = ready.snapshotToTake { try takeSnapshot(request, on: position) }
   }
 
   /// Reports role, term and commit changes to the checker and the trace.
@@ -75,9 +78,9 @@ extension Simulation {
       nodes[position].observedLeader = leader
       trace(id, .roleChanged(role, term: term, leader: leader))
       if role == .leader && (previousRole != .leader || previousTerm != term) {
-        let log = nodes[position].engine.log
+        let entryAt = entryLookup(on: position)
         do throws(InvariantViolation) {
-          try checker.recordLeader(id, term: term, entryAt: log.entry(at:))
+          try checker.recordLeader(id, term: term, entryAt: entryAt)
         } catch {
           try fail(error)
         }
@@ -87,11 +90,11 @@ extension Simulation {
     if commitIndex != nodes[position].observedCommitIndex {
       nodes[position].observedCommitIndex = commitIndex
       trace(id, .committed(commitIndex))
-      let log = nodes[position].engine.log
+      let entryAt = entryLookup(on: position)
       let knownBefore = checker.highestCommittedIndex
       do throws(InvariantViolation) {
         try checker.recordCommitIndex(
-          commitIndex, on: id, leaderTerm: role == .leader ? term : nil, term: term, entryAt: log.entry(at:))
+          commitIndex, on: id, leaderTerm: role == .leader ? term : nil, term: term, entryAt: entryAt)
         if checker.highestCommittedIndex > knownBefore {
           try verifyDurability(ofCommitted: (knownBefore + 1)...checker.highestCommittedIndex)
         }
@@ -103,11 +106,15 @@ extension Simulation {
 
   /// Entries first known committed must already be durable on a majority.
   private func verifyDurability(ofCommitted indexes: ClosedRange<LogIndex>) throws(InvariantViolation) {
-    let durableLogs = nodes.map { $0.storage.durableState.entries }
+    let durable = nodes.map { $0.storage.durableState }
     for index in indexes {
       let entry = checker.committedEntry(at: index)!
-      let offset = Int(index.rawValue) - 1
-      let holders = nodes.indices.filter { durableLogs[$0].count > offset && durableLogs[$0][offset] == entry }
+      // A durable snapshot past the index holds it too: snapshots cover committed entries only
+      // (checked when one is restored).
+      let holders = nodes.indices.filter {
+        durable[$0].entry(at: index) == entry
+          || durable[$0].snapshot.map { $0.lastIncludedIndex >= index } ?? false
+      }
       try checker.verifyDurableQuorum(
         for: entry, durableNodes: holders.map { nodes[$0].id }, clusterSize: nodes.count)
     }

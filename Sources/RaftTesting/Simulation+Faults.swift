@@ -115,7 +115,7 @@ extension Simulation {
       try checker.recordRestart(
         of: node, recoveredCommitIndex: state.hardState.commitIndex, commitIndex: engine.commitIndex)
       try checker.recordCommitIndex(
-        engine.commitIndex, on: node, leaderTerm: nil, term: engine.term, entryAt: engine.log.entry(at:))
+        engine.commitIndex, on: node, leaderTerm: nil, term: engine.term, entryAt: entryLookup(on: position))
     } catch {
       try fail(error)
     }

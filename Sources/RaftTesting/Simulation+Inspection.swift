@@ -26,7 +26,8 @@ extension Simulation {
   /// What `node` sent so far, over all its lifetimes.
   public func traffic(of node: NodeID) -> TrafficCounters { trafficByNode[slot(of: node)] }
 
-  /// The commands `node` applied in its current lifetime, in log order, with their results.
+  /// The commands `node` applied in its current lifetime, in log order, with their results
+  /// (commands covered by a restored snapshot are left out: the state machine never answered them).
   public func appliedCommands(on node: NodeID) -> [AppliedCommand] {
     nodes[slot(of: node)].applied.compactMap { applied in
       applied.result.map {
@@ -71,7 +72,7 @@ extension Simulation {
     var first: NodeID?
     for node in nodes where node.isUp {
       let offset = Int(index.rawValue) - 1
-      guard offset >= 0, offset < node.applied.count, node.applied[offset].result != nil else { continue }
+      guard offset >= 0, offset < node.applied.count, node.applied[offset].entry.kind == .command else { continue }
       let applied = node.applied[offset].entry.payload
       if let command, command != applied {
         try fail(

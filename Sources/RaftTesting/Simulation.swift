@@ -41,6 +41,8 @@ public final class Simulation<Machine: StateMachine> {
   var trafficByNode: [TrafficCounters]
   /// The checker of this run, with what it learned (for example the proposals reported committed).
   public internal(set) var checker = SafetyChecker()
+  /// Snapshots taken and restored so far, over every node and lifetime.
+  public internal(set) var snapshotActivity = SnapshotActivity()
   /// The failure that stopped this simulation, if one did.
   public internal(set) var failure: SimulationFailure?
 

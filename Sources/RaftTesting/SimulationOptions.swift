@@ -28,6 +28,13 @@ public struct EngineOptions: Sendable {
   public var maxUncommittedBytes = defaults.maxUncommittedBytes
   /// See ``Raft/NodeConfiguration/backtracking``.
   public var backtracking: any LogBacktracking = defaults.backtracking
+  /// See ``Raft/NodeConfiguration/snapshotThreshold``. The state machine must implement
+  /// snapshots when set (``CommandLog`` does).
+  public var snapshotThreshold: Int? = defaults.snapshotThreshold
+  /// See ``Raft/NodeConfiguration/snapshotTrailingEntries``.
+  public var snapshotTrailingEntries = defaults.snapshotTrailingEntries
+  /// See ``Raft/NodeConfiguration/maxSnapshotChunkBytes``.
+  public var maxSnapshotChunkBytes = defaults.maxSnapshotChunkBytes
 
   /// The engine's defaults.
   public init() {}
@@ -40,7 +47,8 @@ public struct EngineOptions: Sendable {
       heartbeatIntervalTicks: heartbeatIntervalTicks, preVote: preVote, checkQuorum: checkQuorum,
       maxEntriesPerAppend: maxEntriesPerAppend, maxBytesPerAppend: maxBytesPerAppend,
       maxInflightAppends: maxInflightAppends, maxInflightBytes: maxInflightBytes,
-      maxUncommittedBytes: maxUncommittedBytes, backtracking: backtracking)
+      maxUncommittedBytes: maxUncommittedBytes, backtracking: backtracking, snapshotThreshold: snapshotThreshold,
+      snapshotTrailingEntries: snapshotTrailingEntries, maxSnapshotChunkBytes: maxSnapshotChunkBytes)
   }
 
   /// A one-line summary for traces and reports.
@@ -49,6 +57,9 @@ public struct EngineOptions: Sendable {
       + " electionTimeout=\(electionTimeoutTicks) heartbeat=\(heartbeatIntervalTicks)"
       + " maxEntriesPerAppend=\(maxEntriesPerAppend) maxInflightAppends=\(maxInflightAppends)"
       + " maxUncommittedBytes=\(maxUncommittedBytes)"
+      + (snapshotThreshold.map {
+        " snapshotThreshold=\($0) trailing=\(snapshotTrailingEntries) chunk=\(maxSnapshotChunkBytes)"
+      } ?? "")
   }
 }
 

@@ -15,6 +15,8 @@ struct TraceEvent {
     case proposed([UInt8], outcome: String)
     case crashed(lostWrites: Int)
     case restarted(PersistentState)
+    case snapshotTaken(SnapshotMetadata)
+    case snapshotRestored(SnapshotMetadata)
     case note(String)
   }
 
@@ -64,6 +66,11 @@ extension TraceEvent.Kind {
       "crashes, losing \(lostWrites) unsynced write\(lostWrites == 1 ? "" : "s")"
     case .restarted(let state):
       "restarts from \(state.hardState) log=\(state.entries.count) entries"
+        + (state.snapshot.map { " \($0)" } ?? "")
+    case .snapshotTaken(let metadata):
+      "takes \(metadata)"
+    case .snapshotRestored(let metadata):
+      "restores the state machine from \(metadata)"
     case .note(let text):
       text
     }

@@ -38,8 +38,14 @@ public struct TrafficCounters: Hashable, Sendable {
 
   /// The estimated encoded size of `message`.
   public static func estimatedBytes(of message: Message) -> Int {
-    guard case .appendEntries(let append) = message.body else { return messageOverheadBytes }
-    return append.entries.reduce(messageOverheadBytes) { $0 + entryOverheadBytes + $1.payload.count }
+    switch message.body {
+    case .appendEntries(let append):
+      return append.entries.reduce(messageOverheadBytes) { $0 + entryOverheadBytes + $1.payload.count }
+    case .installSnapshot(let chunk):
+      return messageOverheadBytes + chunk.data.count
+    default:
+      return messageOverheadBytes
+    }
   }
 
   mutating func count(_ message: Message) {

@@ -11,6 +11,8 @@ public enum FrameKind: UInt8, Sendable, CaseIterable {
   case appendResponse = 4
   case heartbeat = 5
   case heartbeatResponse = 6
+  case installSnapshot = 7
+  case snapshotResponse = 8
 
   /// The first frame on a connection: who is calling, for which cluster (see ``Handshake``).
   case handshake = 64

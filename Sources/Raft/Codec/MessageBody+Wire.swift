@@ -11,6 +11,8 @@ extension MessageBody {
     case .appendResponse: .appendResponse
     case .heartbeat: .heartbeat
     case .heartbeatResponse: .heartbeatResponse
+    case .installSnapshot: .installSnapshot
+    case .snapshotResponse: .snapshotResponse
     }
   }
 
@@ -22,6 +24,8 @@ extension MessageBody {
     case .appendResponse(let body): body.encode(to: &writer)
     case .heartbeat(let body): body.encode(to: &writer)
     case .heartbeatResponse: break
+    case .installSnapshot(let body): body.encode(to: &writer)
+    case .snapshotResponse(let body): body.encode(to: &writer)
     }
   }
 
@@ -34,6 +38,8 @@ extension MessageBody {
     case .appendResponse: .appendResponse(try .decode(from: &reader))
     case .heartbeat: .heartbeat(try .decode(from: &reader))
     case .heartbeatResponse: .heartbeatResponse
+    case .installSnapshot: .installSnapshot(try .decode(from: &reader))
+    case .snapshotResponse: .snapshotResponse(try .decode(from: &reader))
     case .handshake: nil
     }
   }

@@ -6,6 +6,8 @@ public enum ConfigurationError: Error, Hashable, Sendable, CustomStringConvertib
   case notAMember(id: NodeID, members: [NodeID])
   case electionTimeoutNotAboveHeartbeat(electionTimeoutTicks: Int, heartbeatIntervalTicks: Int)
   case notPositive(option: String, value: Int)
+  /// An option that may be 0 but not below.
+  case negative(option: String, value: Int)
 
   public var description: String {
     switch self {
@@ -21,6 +23,8 @@ public enum ConfigurationError: Error, Hashable, Sendable, CustomStringConvertib
       "election timeout (\(election) ticks) must be above the heartbeat interval (\(heartbeat) ticks)"
     case .notPositive(let option, let value):
       "\(option) must be positive, got \(value)"
+    case .negative(let option, let value):
+      "\(option) must not be negative, got \(value)"
     }
   }
 }

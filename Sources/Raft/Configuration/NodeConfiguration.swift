@@ -32,6 +32,18 @@ public struct NodeConfiguration: Sendable {
   public let maxUncommittedBytes: Int
   /// How a leader finds where a follower's log diverges.
   public let backtracking: any LogBacktracking
+  /// Take a snapshot once this many entries were applied since the last one; nil never takes
+  /// one (the default: the state machine must implement snapshots, see ``StateMachine``).
+  /// The log is compacted only behind a snapshot, so without one it grows without bound.
+  public let snapshotThreshold: Int?
+  /// How many entries before a new snapshot's index the log keeps, so that a follower slightly
+  /// behind catches up with entries rather than a whole snapshot. 0 keeps none.
+  public let snapshotTrailingEntries: Int
+  /// The most snapshot bytes one InstallSnapshot carries. A leader keeps at most
+  /// `max(1, min(maxInflightAppends, maxInflightBytes / maxSnapshotChunkBytes))` chunks in
+  /// flight to one follower. Keep it well below the transport's frame limit
+  /// (``FrameCodec/defaultMaximumLength``, 16 MiB).
+  public let maxSnapshotChunkBytes: Int
 
   /// Builds a validated configuration.
   /// - Throws: ``ConfigurationError`` naming the first invalid value.
@@ -47,7 +59,10 @@ public struct NodeConfiguration: Sendable {
     maxInflightAppends: Int = 64,
     maxInflightBytes: Int = 16 << 20,
     maxUncommittedBytes: Int = 64 << 20,
-    backtracking: any LogBacktracking = ConflictHintBacktracking()
+    backtracking: any LogBacktracking = ConflictHintBacktracking(),
+    snapshotThreshold: Int? = nil,
+    snapshotTrailingEntries: Int = 1024,
+    maxSnapshotChunkBytes: Int = 1 << 20
   ) throws(ConfigurationError) {
     guard !members.isEmpty else { throw .emptyCluster }
     if let zero = members.first(where: { $0.rawValue == 0 }) ?? (id.rawValue == 0 ? id : nil) {
@@ -69,6 +84,15 @@ public struct NodeConfiguration: Sendable {
       ("maxUncommittedBytes", maxUncommittedBytes),
     ]
     for (option, value) in limits where value <= 0 { throw .notPositive(option: option, value: value) }
+    if let snapshotThreshold, snapshotThreshold <= 0 {
+      throw .notPositive(option: "snapshotThreshold", value: snapshotThreshold)
+    }
+    guard snapshotTrailingEntries >= 0 else {
+      throw .negative(option: "snapshotTrailingEntries", value: snapshotTrailingEntries)
+    }
+    guard maxSnapshotChunkBytes > 0 else {
+      throw .notPositive(option: "maxSnapshotChunkBytes", value: maxSnapshotChunkBytes)
+    }
 
     self.id = id
     self.members = sorted
@@ -83,6 +107,9 @@ public struct NodeConfiguration: Sendable {
     self.maxInflightBytes = maxInflightBytes
     self.maxUncommittedBytes = maxUncommittedBytes
     self.backtracking = backtracking
+    self.snapshotThreshold = snapshotThreshold
+    self.snapshotTrailingEntries = snapshotTrailingEntries
+    self.maxSnapshotChunkBytes = maxSnapshotChunkBytes
   }
 
   /// The other members, sorted.

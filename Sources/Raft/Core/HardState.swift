@@ -20,11 +20,15 @@ public struct HardState: Hashable, Sendable, CustomStringConvertible {
 /// Everything a node needs to restart: what its ``Storage`` holds durably.
 public struct PersistentState: Hashable, Sendable {
   public var hardState: HardState
-  /// The durable log, contiguous, starting at index 1.
+  /// The durable log, contiguous: from index 1, or from the last compaction point on (which
+  /// may lie before the snapshot's last included index, or after it if the log is empty).
   public var entries: [LogEntry]
+  /// The latest complete, durable snapshot, if any.
+  public var snapshot: SnapshotMetadata?
 
-  public init(hardState: HardState = HardState(), entries: [LogEntry] = []) {
+  public init(hardState: HardState = HardState(), entries: [LogEntry] = [], snapshot: SnapshotMetadata? = nil) {
     self.hardState = hardState
     self.entries = entries
+    self.snapshot = snapshot
   }
 }

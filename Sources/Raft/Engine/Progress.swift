@@ -24,6 +24,9 @@ struct Progress: Sendable {
   var recentlyActive = true
   /// Rejections since the follower last matched; one catch-up's probe round trips.
   var rejectionsInCatchUp = 0
+  /// The follower is being sent the snapshot (its next entry was compacted away); the transfer
+  /// itself lives in the engine's snapshot bookkeeping, keeping this struct small to copy.
+  var isSendingSnapshot = false
 
   init(nextIndex: LogIndex) { self.nextIndex = nextIndex }
 
@@ -64,6 +67,7 @@ struct Progress: Sendable {
 
   /// After a heartbeat reply: a probe may send again, and a full window frees its oldest slot.
   mutating func unpauseAfterHeartbeat(maxInflightAppends: Int, maxInflightBytes: Int) {
+    if isSendingSnapshot { return }
     switch state {
     case .probe:
       probeSent = false

@@ -21,7 +21,7 @@ extension RaftEngine {
       case .voteResponse(let response) where response.isPreVote && response.granted:
         // A granted pre-vote carries the term the pre-candidate would campaign in.
         return true
-      case .appendEntries, .heartbeat:
+      case .appendEntries, .heartbeat, .installSnapshot:
         becomeFollower(term: message.term, leader: message.from)
       default:
         becomeFollower(term: message.term, leader: nil)
@@ -30,7 +30,7 @@ extension RaftEngine {
     }
     if message.term < term {
       switch message.body {
-      case .appendEntries, .heartbeat:
+      case .appendEntries, .heartbeat, .installSnapshot:
         // A stale leader (its partition healed) learns the new term from our answer and steps
         // down; with pre-vote it could otherwise keep its followers' terms from ever moving on.
         if configuration.checkQuorum || configuration.preVote { send(.heartbeatResponse, to: message.from) }

@@ -27,7 +27,7 @@ extension RaftEngine {
     let state = hardState
     let entries = log.takeUnsubmitted()
     let changedHardState = state != submittedHardState
-    guard changedHardState || !entries.isEmpty else {
+    guard changedHardState || !entries.isEmpty || hasPendingSnapshotWrites else {
       if !heldMessages.isEmpty {
         if pendingWrites.isEmpty {
           outbox.append(contentsOf: heldMessages)
@@ -47,6 +47,9 @@ extension RaftEngine {
     pendingWrites.append(
       PendingWrite(id: requestID, logEndIndex: log.lastIndex, logEndTerm: log.lastTerm, messages: messages))
     if !messages.isEmpty { heldMessages.removeAll(keepingCapacity: true) }
-    return PersistenceRequest(id: requestID, hardState: changedHardState ? state : nil, entries: entries)
+    let snapshotWrites = hasPendingSnapshotWrites ? takeSnapshotWrites(for: requestID) : (writes: [], compaction: nil)
+    return PersistenceRequest(
+      id: requestID, hardState: changedHardState ? state : nil, entries: entries,
+      snapshotWrites: snapshotWrites.writes, compactThrough: snapshotWrites.compaction)
   }
 }

@@ -19,13 +19,16 @@ extension RaftEngine {
     let maxInflightBytes = configuration.maxInflightBytes
     guard
       let nextIndex = progress[peer].flatMap({
-        $0.isPaused(maxInflightAppends: maxInflightAppends, maxInflightBytes: maxInflightBytes) ? nil : $0.nextIndex
+        $0.isSendingSnapshot
+          ? .zero
+          : $0.isPaused(maxInflightAppends: maxInflightAppends, maxInflightBytes: maxInflightBytes) ? nil : $0.nextIndex
       })
     else { return false }
-    let prevIndex = nextIndex - 1
-    guard let prevTerm = log.term(at: prevIndex) else {
-      preconditionFailure("progress of \(peer) points outside the log (next \(nextIndex))")
+    // The follower needs entries compacted away (or is being sent the snapshot already).
+    guard nextIndex > log.compactedIndex, let prevTerm = log.term(at: nextIndex - 1) else {
+      return sendSnapshotChunk(to: peer)
     }
+    let prevIndex = nextIndex - 1
     let entries = log.entries(
       from: nextIndex, maxCount: configuration.maxEntriesPerAppend, maxBytes: configuration.maxBytesPerAppend)
     if entries.isEmpty && !sendIfEmpty { return false }
@@ -63,7 +66,15 @@ extension RaftEngine {
     case .accepted(let matchIndex):
       let maxInflightAppends = configuration.maxInflightAppends
       let maxInflightBytes = configuration.maxInflightBytes
-      let outcome = updateProgress(of: peer) { peerProgress in
+      let compactedIndex = log.compactedIndex
+      let outcome = updateProgress(of: peer) {
+        peerProgress -> (wasPaused: Bool, advanced: Bool, catchUpRejections: Int)? in
+        // A late answer to an AppendEntries sent before a snapshot transfer began ends the
+        // transfer only if the follower turns out to hold what follows the compaction point.
+        if peerProgress.isSendingSnapshot {
+          guard matchIndex >= compactedIndex else { return nil }
+          peerProgress.isSendingSnapshot = false
+        }
         peerProgress.recentlyActive = true
         let wasPaused = peerProgress.isPaused(
           maxInflightAppends: maxInflightAppends, maxInflightBytes: maxInflightBytes)
@@ -77,7 +88,7 @@ extension RaftEngine {
         }
         return (wasPaused: wasPaused, advanced: advanced, catchUpRejections: catchUpRejections)
       }
-      guard let outcome else { return }
+      guard let outcome = outcome ?? nil else { return }
       if outcome.catchUpRejections > 0 {
         statistics.catchUps += 1
         statistics.catchUpRoundTrips += outcome.catchUpRejections + 1
@@ -94,6 +105,8 @@ extension RaftEngine {
       // A rejection of a request older than what we already know matched is stale.
       let stale = updateProgress(of: peer) { peerProgress in
         peerProgress.recentlyActive = true
+        // The snapshot transfer owns the follower until it ends.
+        if peerProgress.isSendingSnapshot { return true }
         return switch peerProgress.state {
         case .replicate: rejectedIndex <= peerProgress.matchIndex
         case .probe: rejectedIndex != peerProgress.nextIndex - 1
@@ -128,6 +141,7 @@ extension RaftEngine {
     // leader falls back to probing instead of waiting forever for acknowledgements.
     progress[peer]!.unpauseAfterHeartbeat(
       maxInflightAppends: configuration.maxInflightAppends, maxInflightBytes: configuration.maxInflightBytes)
+    if progress[peer]!.isSendingSnapshot { noteHeartbeatReplyDuringSnapshot(from: peer) }
     if progress[peer]!.matchIndex < log.lastIndex {
       sendAppend(to: peer, sendIfEmpty: true)
     }

@@ -10,7 +10,9 @@ import DequeModule
 /// The caller's loop:
 /// 1. feed inputs;
 /// 2. call ``ready()``; write its ``Ready/persistence`` request (in order, then acknowledge it),
-///    send its ``Ready/messages``, apply its ``Ready/committedEntries``;
+///    send its ``Ready/messages`` and ``Ready/snapshotChunks``, restore its
+///    ``Ready/snapshotToRestore``, apply its ``Ready/committedEntries``, take its
+///    ``Ready/snapshotToTake`` (then report it with ``snapshotTaken(_:)``);
 /// 3. repeat.
 ///
 /// Messages that depend on state not yet durable (a vote, an acknowledgement of entries, a
@@ -32,6 +34,9 @@ public struct RaftEngine: Sendable {
   /// The last index handed out in ``Ready/committedEntries``.
   public internal(set) var appliedIndex: LogIndex = .zero
   public internal(set) var statistics = EngineStatistics()
+  /// The latest snapshot this node holds durably (taken, installed or recovered), if any.
+  public internal(set) var snapshot: SnapshotMetadata?
+  var snapshotBookkeeping = SnapshotBookkeeping()
 
   var electionElapsed = 0
   var heartbeatElapsed = 0
@@ -70,10 +75,16 @@ public struct RaftEngine: Sendable {
   ) {
     self.configuration = configuration
     self.random = generator
-    self.log = RaftLog(recovered: state.entries)
+    self.log = RaftLog(recovered: state.entries, snapshot: state.snapshot)
     self.term = state.hardState.term
     self.votedFor = state.hardState.votedFor
     self.commitIndex = min(state.hardState.commitIndex, log.lastIndex)
+    if let snapshot = state.snapshot {
+      // A snapshot covers committed entries only, even if the commit index was not yet durable.
+      self.snapshot = snapshot
+      self.commitIndex = max(commitIndex, snapshot.lastIncludedIndex)
+      snapshotBookkeeping.restore = snapshot
+    }
     self.submittedHardState = state.hardState
     resetElectionTimer()
   }
@@ -154,6 +165,12 @@ public struct RaftEngine: Sendable {
     case .heartbeatResponse:
       guard role == .leader else { return }
       handleHeartbeatResponse(from: message.from)
+    case .installSnapshot(let chunk):
+      followLeader(message.from)
+      handleInstallSnapshot(chunk, from: message.from)
+    case .snapshotResponse(let response):
+      guard role == .leader else { return }
+      handleSnapshotResponse(response, from: message.from)
     }
   }
 
@@ -180,14 +197,21 @@ public struct RaftEngine: Sendable {
       messages = outbox
       outbox.removeAll(keepingCapacity: true)
     }
+    let snapshotToRestore = isAwaitingRestore ? takeSnapshotToRestore() : nil
     var committedEntries: [LogEntry] = []
     let applicable = min(commitIndex, log.persistedIndex)
-    if applicable > appliedIndex {
+    if applicable > appliedIndex && !isAwaitingRestore {
       committedEntries = Array(log.entries(in: (appliedIndex + 1)...applicable))
       appliedIndex = applicable
     }
+    let snapshotToTake = configuration.snapshotThreshold == nil ? nil : takeSnapshotRequest()
     // Built once from its parts: filling in a Ready field by field copied it twice per call.
-    return Ready(persistence: persistence, messages: messages, committedEntries: committedEntries)
+    guard snapshotToRestore != nil || snapshotToTake != nil || !snapshotBookkeeping.outgoingChunks.isEmpty else {
+      return Ready(persistence: persistence, messages: messages, committedEntries: committedEntries)
+    }
+    return Ready(
+      persistence: persistence, messages: messages, committedEntries: committedEntries,
+      snapshotToRestore: snapshotToRestore, snapshotToTake: snapshotToTake, snapshotChunks: takeSnapshotChunks())
   }
 
   /// Storage reports that every request up to and including `id` is durable.
@@ -197,6 +221,7 @@ public struct RaftEngine: Sendable {
       log.markPersisted(through: write.logEndIndex, term: write.logEndTerm)
       outbox.append(contentsOf: write.messages)
     }
+    noteSnapshotWritesDurable(through: id)
     if role == .leader, advanceCommitIndex() { broadcastAppend(sendIfEmpty: true) }
   }
 }

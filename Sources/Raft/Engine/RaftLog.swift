@@ -15,10 +15,22 @@ public struct RaftLog: Sendable {
 
   init() {}
 
-  /// A log restored from storage: everything in it is durable.
-  init(recovered: [LogEntry]) {
-    precondition(recovered.first.map { $0.index == 1 } ?? true, "a recovered log starts at index 1")
-    entries = recovered
+  /// A log restored from storage: everything in it is durable. With a snapshot, the log starts
+  /// right after it (entries the snapshot covers are dropped, the trailing window included:
+  /// it only spares slow followers a snapshot, and the next compaction restores it).
+  init(recovered: [LogEntry], snapshot: SnapshotMetadata? = nil) {
+    if let snapshot {
+      compactedIndex = snapshot.lastIncludedIndex
+      compactedTerm = snapshot.lastIncludedTerm
+      let kept = recovered.drop { $0.index <= snapshot.lastIncludedIndex }
+      precondition(
+        kept.first.map { $0.index == snapshot.lastIncludedIndex + 1 } ?? true,
+        "the recovered log leaves a gap after \(snapshot)")
+      entries = Array(kept)
+    } else {
+      precondition(recovered.first.map { $0.index == 1 } ?? true, "a recovered log starts at index 1")
+      entries = recovered
+    }
     persistedIndex = lastIndex
     unsubmittedFrom = lastIndex + 1
   }
@@ -116,6 +128,27 @@ public struct RaftLog: Sendable {
     entries.removeSubrange(offset(of: index)...)
     unsubmittedFrom = min(unsubmittedFrom, index)
     persistedIndex = min(persistedIndex, index - 1)
+  }
+
+  /// Drops every entry through `index`, which the log holds (a snapshot covers it).
+  mutating func compact(through index: LogIndex) {
+    guard index > compactedIndex else { return }
+    precondition(index <= lastIndex, "cannot compact past the last entry")
+    let term = self.term(at: index)!
+    entries.removeSubrange(...offset(of: index))
+    compactedIndex = index
+    compactedTerm = term
+    unsubmittedFrom = max(unsubmittedFrom, index + 1)
+  }
+
+  /// Drops every entry: the log now starts after a snapshot ending at (`index`, `term`), which
+  /// it conflicts with or does not reach. Nothing after it is durable yet.
+  mutating func reset(afterSnapshotAt index: LogIndex, term: Term) {
+    entries.removeAll()
+    compactedIndex = index
+    compactedTerm = term
+    unsubmittedFrom = index + 1
+    persistedIndex = min(persistedIndex, index)
   }
 
   /// Entries not yet handed to storage, now marked as handed.

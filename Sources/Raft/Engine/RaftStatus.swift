@@ -25,6 +25,17 @@ public struct EngineStatistics: Hashable, Sendable {
   public var appendMessagesSent = 0
   /// Entries this node sent in AppendEntries as leader.
   public var entriesSent = 0
+  /// Snapshots this node took (reported with ``RaftEngine/snapshotTaken(_:)``).
+  public var snapshotsTaken = 0
+  /// Snapshots this node received complete and verified from a leader.
+  public var snapshotsInstalled = 0
+  /// Snapshot chunks (probes included) and snapshot bytes this node sent as leader.
+  public var snapshotChunksSent = 0
+  public var snapshotBytesSent = 0
+  /// Snapshots this node received whose checksum failed.
+  public var snapshotChecksumMismatches = 0
+  /// Transfers this node as leader restarted from byte 0 because the follower's checksum failed.
+  public var snapshotTransfersRestarted = 0
 
   public init() {}
 }

@@ -23,6 +23,10 @@ public enum MessageBody: Hashable, Sendable {
   case appendResponse(AppendResponse)
   case heartbeat(Heartbeat)
   case heartbeatResponse
+  /// A chunk of the leader's snapshot.
+  case installSnapshot(InstallSnapshot)
+  /// A follower's answer to a snapshot chunk.
+  case snapshotResponse(SnapshotResponse)
 
   /// A short name for traces and logs.
   public var kindName: String {
@@ -33,6 +37,8 @@ public enum MessageBody: Hashable, Sendable {
     case .appendResponse: "AppResp"
     case .heartbeat: "Heartbeat"
     case .heartbeatResponse: "HeartbeatResp"
+    case .installSnapshot: "Snap"
+    case .snapshotResponse: "SnapResp"
     }
   }
 
@@ -53,6 +59,11 @@ public enum MessageBody: Hashable, Sendable {
       }
     case .heartbeat(let heartbeat): " commit=\(heartbeat.commitIndex)"
     case .heartbeatResponse: ""
+    case .installSnapshot(let chunk):
+      " \(chunk.metadata.lastIncludedIndex)@\(chunk.metadata.lastIncludedTerm) offset=\(chunk.offset)"
+        + " bytes=\(chunk.data.count)/\(chunk.metadata.size)"
+    case .snapshotResponse(let response):
+      " \(response.metadata.lastIncludedIndex)@\(response.metadata.lastIncludedTerm) \(response.result)"
     }
   }
 }

@@ -32,7 +32,20 @@ enum CodecSamples {
           rejectedIndex: 5, hint: ConflictHint(conflictTerm: nil, firstIndexOfConflictTerm: 0, lastLogIndex: 4)))),
     .heartbeat(Heartbeat(commitIndex: 42)),
     .heartbeatResponse,
+    .installSnapshot(InstallSnapshot(metadata: snapshot, offset: 0, data: [])),
+    .installSnapshot(InstallSnapshot(metadata: snapshot, offset: 1 << 40, data: Array(repeating: 0x5A, count: 70_000))),
+    .snapshotResponse(SnapshotResponse(metadata: snapshot, result: .received(offset: 12))),
+    .snapshotResponse(SnapshotResponse(metadata: snapshot, result: .gap(offset: 0))),
+    .snapshotResponse(SnapshotResponse(metadata: snapshot, result: .position(offset: UInt64.max))),
+    .snapshotResponse(SnapshotResponse(metadata: snapshot, result: .installed)),
+    .snapshotResponse(
+      SnapshotResponse(
+        metadata: SnapshotMetadata(lastIncludedIndex: 0, lastIncludedTerm: 0, members: [], size: 0, checksum: 0),
+        result: .checksumMismatch)),
   ]
+
+  static let snapshot = SnapshotMetadata(
+    lastIncludedIndex: 99, lastIncludedTerm: 7, members: [1, 2, 3], size: 1 << 41, checksum: 0xDEAD_BEEF)
 
   static let messages: [Message] = bodies.enumerated().map { i, body in
     Message(from: NodeID(UInt64(i + 1)), to: NodeID(UInt64.max), term: Term(UInt64(i) * 1000), body: body)

@@ -50,7 +50,18 @@ enum TranscriptFormat {
       return " commit=\(heartbeat.commitIndex)"
     case .heartbeatResponse:
       return ""
+    case .installSnapshot(let chunk):
+      return " snapshot=\(chunk.metadata.lastIncludedIndex)@\(chunk.metadata.lastIncludedTerm)"
+        + " offset=\(chunk.offset) bytes=\(chunk.data.count)/\(chunk.metadata.size)"
+    case .snapshotResponse(let response):
+      return " snapshot=\(response.metadata.lastIncludedIndex)@\(response.metadata.lastIncludedTerm)"
+        + " \(response.result)"
     }
+  }
+
+  /// `snapshot 5@2 size=7`
+  static func snapshot(_ metadata: SnapshotMetadata) -> String {
+    "snapshot \(metadata.lastIncludedIndex)@\(metadata.lastIncludedTerm) size=\(metadata.size)"
   }
 
   static func conflictHint(_ hint: ConflictHint) -> String {

@@ -15,6 +15,12 @@ struct TranscriptNode {
   var manualSync: Bool
   /// Engines started so far; each gets its own seed so a restart does not replay old timeouts.
   var lifetimes = 0
+  /// The state machine: the payloads of the commands applied this lifetime. A snapshot's
+  /// content is these payloads joined by commas.
+  var applied: [String] = []
+  /// The content of the durable snapshot, and of the snapshot being received (durable part).
+  var durableSnapshotContent: [UInt8] = []
+  var durableIncomingContent: [UInt8] = []
 
   var id: NodeID { configuration.id }
 
@@ -29,6 +35,7 @@ struct TranscriptNode {
     lifetimes += 1
     let seed = id.rawValue &* 1000 &+ UInt64(lifetimes)
     engine = RaftEngine(configuration: configuration, restoring: durable, seed: seed)
+    applied = []
   }
 
   /// Drops the engine and every write that was not durable.
@@ -42,7 +49,7 @@ struct TranscriptNode {
   /// - Returns: the ids that became durable.
   mutating func sync() -> [PersistenceID] {
     guard let last = unsynced.last else { return [] }
-    for request in unsynced { durable.apply(request) }
+    for request in unsynced { applyDurably(request) }
     defer { unsynced = [] }
     engine!.acknowledgePersisted(through: last.id)
     return unsynced.map(\.id)
@@ -63,8 +70,33 @@ struct TranscriptNode {
       }
       for message in ready.messages { lines.append(TranscriptFormat.message(message)) }
       messages += ready.messages
+      for chunk in ready.snapshotChunks {
+        let start = Int(chunk.offset)
+        let message = chunk.message(data: Array(durableSnapshotContent[start..<(start + chunk.count)]))
+        lines.append(TranscriptFormat.message(message))
+        messages.append(message)
+      }
+      if let snapshot = ready.snapshotToRestore {
+        let content = String(decoding: durableSnapshotContent, as: UTF8.self)
+        applied = content.isEmpty ? [] : content.split(separator: ",").map(String.init)
+        lines.append("restore \(TranscriptFormat.snapshot(snapshot)) content=\(content)")
+      }
       if !ready.committedEntries.isEmpty {
         lines.append("apply \(TranscriptFormat.entries(ready.committedEntries))")
+        for entry in ready.committedEntries where entry.kind == .command {
+          applied.append(String(decoding: entry.payload, as: UTF8.self))
+        }
+      }
+      if let request = ready.snapshotToTake {
+        // Written, synced and renamed into place at once, as MemoryStorage does.
+        let content = Array(applied.joined(separator: ",").utf8)
+        let metadata = SnapshotMetadata(
+          lastIncludedIndex: request.index, lastIncludedTerm: request.term, members: request.members,
+          size: UInt64(content.count), checksum: CRC32C.checksum(content))
+        durableSnapshotContent = content
+        durable.snapshot = metadata
+        engine!.snapshotTaken(metadata)
+        lines.append("snapshot taken \(TranscriptFormat.snapshot(metadata)) content=\(applied.joined(separator: ","))")
       }
       if !manualSync {
         for id in sync() { lines.append("synced \(id)") }
@@ -75,21 +107,48 @@ struct TranscriptNode {
 
   static func describe(_ request: PersistenceRequest) -> String {
     var parts = ["write \(request.id)"]
+    for write in request.snapshotWrites {
+      switch write {
+      case .chunk(_, let offset, let data): parts.append("snapshot-chunk offset=\(offset) bytes=\(data.count)")
+      case .install(let metadata, let retainsLog):
+        parts.append("install \(TranscriptFormat.snapshot(metadata)) retains-log=\(retainsLog)")
+      }
+    }
+    if let index = request.compactThrough { parts.append("compact-through=\(index)") }
     if let hardState = request.hardState { parts.append(TranscriptFormat.hardState(hardState)) }
     if !request.entries.isEmpty { parts.append("entries=\(TranscriptFormat.entries(request.entries))") }
     return parts.joined(separator: " ")
   }
 }
 
-extension PersistentState {
-  /// Applies one write as storage does: the hard state replaces the old one; entries replace
-  /// the stored entries from their first index on.
-  mutating func apply(_ request: PersistenceRequest) {
-    if let hardState = request.hardState { self.hardState = hardState }
+extension TranscriptNode {
+  /// Applies one write as storage does, in the order of the ``Storage`` contract: snapshot
+  /// writes, compaction, entries (replacing the stored ones from their first index on), hard
+  /// state.
+  mutating func applyDurably(_ request: PersistenceRequest) {
+    for write in request.snapshotWrites {
+      switch write {
+      case .chunk(_, let offset, let data):
+        if offset == 0 { durableIncomingContent = [] }
+        durableIncomingContent += data
+      case .install(let metadata, let retainsLog):
+        durableSnapshotContent = durableIncomingContent
+        durableIncomingContent = []
+        durable.snapshot = metadata
+        if retainsLog {
+          durable.entries.removeAll { $0.index <= metadata.lastIncludedIndex }
+        } else {
+          durable.entries = []
+        }
+      }
+    }
+    if let index = request.compactThrough { durable.entries.removeAll { $0.index <= index } }
+    if let hardState = request.hardState { durable.hardState = hardState }
     guard let first = request.entries.first else { return }
-    let keep = Int(first.index.rawValue) - 1
-    precondition(keep >= 0 && keep <= entries.count, "write \(request.id) leaves a gap in the stored log")
-    entries.removeSubrange(keep...)
-    entries += request.entries
+    let start = durable.entries.first?.index ?? first.index
+    let keep = start.distance(to: first.index)
+    precondition(keep >= 0 && keep <= durable.entries.count, "write \(request.id) leaves a gap in the stored log")
+    durable.entries.removeSubrange(keep...)
+    durable.entries += request.entries
   }
 }

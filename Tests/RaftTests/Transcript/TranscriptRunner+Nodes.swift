@@ -7,7 +7,7 @@ extension TranscriptRunner {
       command,
       options: [
         "prevote", "checkquorum", "backtracking", "election", "heartbeat", "max-entries", "max-inflight",
-        "max-uncommitted", "sync",
+        "max-uncommitted", "sync", "snapshot-threshold", "snapshot-trailing", "snapshot-chunk",
       ])
     try arguments.expectPositional(1...1, usage: "N [options]")
     guard cluster.ids.isEmpty else { throw TranscriptScriptError("add-nodes runs once, at the start of a script") }
@@ -39,7 +39,10 @@ extension TranscriptRunner {
           maxEntriesPerAppend: try arguments.int("max-entries") ?? defaults.maxEntriesPerAppend,
           maxInflightAppends: try arguments.int("max-inflight") ?? defaults.maxInflightAppends,
           maxUncommittedBytes: try arguments.int("max-uncommitted") ?? defaults.maxUncommittedBytes,
-          backtracking: backtracking)
+          backtracking: backtracking,
+          snapshotThreshold: try arguments.int("snapshot-threshold"),
+          snapshotTrailingEntries: try arguments.int("snapshot-trailing") ?? defaults.snapshotTrailingEntries,
+          maxSnapshotChunkBytes: try arguments.int("snapshot-chunk") ?? defaults.maxSnapshotChunkBytes)
       } catch let error as TranscriptScriptError {
         throw error
       } catch {
@@ -52,7 +55,10 @@ extension TranscriptRunner {
       "nodes 1...\(count): prevote=\(configuration.preVote) checkquorum=\(configuration.checkQuorum)"
       + " backtracking=\(configuration.backtracking.name) election=\(configuration.electionTimeoutTicks)"
       + " heartbeat=\(configuration.heartbeatIntervalTicks)"
-    for key in ["max-entries", "max-inflight", "max-uncommitted", "sync"] {
+    for key in [
+      "max-entries", "max-inflight", "max-uncommitted", "sync", "snapshot-threshold", "snapshot-trailing",
+      "snapshot-chunk",
+    ] {
       if let value = try arguments.value(key) { summary += " \(key)=\(value)" }
     }
     return [summary]
@@ -178,7 +184,8 @@ extension TranscriptRunner {
     let durable = cluster[id].durable
     lines.append(
       "\(id) restarted with \(TranscriptFormat.hardState(durable.hardState))"
-        + " log=\(TranscriptFormat.entries(durable.entries))")
+        + " log=\(TranscriptFormat.entries(durable.entries))"
+        + (durable.snapshot.map { " " + TranscriptFormat.snapshot($0) } ?? ""))
     return lines
   }
 

@@ -6,7 +6,7 @@ import Raft
 ///
 /// | command | effect |
 /// |---|---|
-/// | `add-nodes N [prevote= checkquorum= backtracking=decrement\|conflict-hint election= heartbeat= max-entries= max-inflight= max-uncommitted= sync=auto\|manual]` | nodes 1...N, all members |
+/// | `add-nodes N [prevote= checkquorum= backtracking=decrement\|conflict-hint election= heartbeat= max-entries= max-inflight= max-uncommitted= sync=auto\|manual snapshot-threshold= snapshot-trailing= snapshot-chunk=]` | nodes 1...N, all members; with a snapshot threshold, each node's state machine (the applied payloads, comma-separated) is snapshotted |
 /// | `tick ID [N]`, `tick-heartbeat ID` | advance a node's clock N ticks / one heartbeat interval |
 /// | `tick-election ID` | a follower: tick until its election timer fires; a leader: one election timeout (a check-quorum period) |
 /// | `campaign ID` | start an election now |

@@ -28,7 +28,7 @@ import Testing
   @Test func everyExpectedScriptIsPresent() {
     let required = [
       "election.txt", "prevote.txt", "checkquorum.txt", "replication.txt", "backtracking_decrement.txt",
-      "backtracking_conflict_hint.txt", "figure8.txt",
+      "backtracking_conflict_hint.txt", "figure8.txt", "snapshot.txt",
     ]
     for name in required { #expect(Self.scriptNames.contains(name), "missing testdata/\(name)") }
   }

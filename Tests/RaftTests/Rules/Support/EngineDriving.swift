@@ -5,6 +5,9 @@ struct EngineOutput {
   var messages: [Message] = []
   var committed: [LogEntry] = []
   var writes: [PersistenceRequest] = []
+  var snapshotChunks: [OutgoingSnapshotChunk] = []
+  var restoredSnapshots: [SnapshotMetadata] = []
+  var snapshotsToTake: [SnapshotRequest] = []
 
   func messages(to peer: NodeID) -> [Message] { messages.filter { $0.to == peer } }
   func appends(to peer: NodeID) -> [AppendEntries] { messages(to: peer).compactMap(\.appendEntries) }
@@ -21,6 +24,9 @@ extension RaftEngine {
       if ready.isEmpty { return output }
       output.messages += ready.messages
       output.committed += ready.committedEntries
+      output.snapshotChunks += ready.snapshotChunks
+      output.restoredSnapshots += ready.snapshotToRestore.map { [$0] } ?? []
+      output.snapshotsToTake += ready.snapshotToTake.map { [$0] } ?? []
       if let write = ready.persistence {
         output.writes.append(write)
         acknowledgePersisted(through: write.id)
@@ -43,6 +49,9 @@ extension RaftEngine {
       output.messages += more.messages
       output.committed += more.committed
       output.writes += more.writes
+      output.snapshotChunks += more.snapshotChunks
+      output.restoredSnapshots += more.restoredSnapshots
+      output.snapshotsToTake += more.snapshotsToTake
     }
     return output
   }

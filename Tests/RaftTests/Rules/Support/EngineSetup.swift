@@ -21,6 +21,10 @@ struct EngineSetup {
   var maxUncommittedBytes = 64 << 20
   var backtracking: any LogBacktracking = ConflictHintBacktracking()
   var seed: UInt64 = 1
+  var snapshot: SnapshotMetadata?
+  var snapshotThreshold: Int?
+  var snapshotTrailingEntries = 1024
+  var maxSnapshotChunkBytes = 1 << 20
 
   func configuration() throws -> NodeConfiguration {
     try NodeConfiguration(
@@ -28,11 +32,13 @@ struct EngineSetup {
       heartbeatIntervalTicks: heartbeatIntervalTicks, preVote: preVote, checkQuorum: checkQuorum,
       maxEntriesPerAppend: maxEntriesPerAppend, maxBytesPerAppend: maxBytesPerAppend,
       maxInflightAppends: maxInflightAppends, maxInflightBytes: maxInflightBytes,
-      maxUncommittedBytes: maxUncommittedBytes, backtracking: backtracking)
+      maxUncommittedBytes: maxUncommittedBytes, backtracking: backtracking, snapshotThreshold: snapshotThreshold,
+      snapshotTrailingEntries: snapshotTrailingEntries, maxSnapshotChunkBytes: maxSnapshotChunkBytes)
   }
 
   var persistentState: PersistentState {
-    PersistentState(hardState: HardState(term: term, votedFor: votedFor, commitIndex: commitIndex), entries: log)
+    PersistentState(
+      hardState: HardState(term: term, votedFor: votedFor, commitIndex: commitIndex), entries: log, snapshot: snapshot)
   }
 
   /// An engine restored from this state, as after a restart: a follower with nothing pending.
