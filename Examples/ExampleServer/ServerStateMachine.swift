@@ -75,3 +75,45 @@ extension ServerStateMachine {
   /// node knows its state is current.
   func query(_ entry: ServiceEntry) -> [UInt8] { inner.query(entry) }
 }
+
+extension ServerStateMachine {
+  /// The directory of client addresses, then the service's state.
+  func writeSnapshot(to writer: inout some SnapshotWriter) throws {
+    var state = StateWriter()
+    let addresses = directory.all.sorted { $0.key < $1.key }
+    state.write(UInt64(addresses.count))
+    for (node, address) in addresses {
+      state.write(node.rawValue)
+      state.write(UInt64(address.port))
+      state.write(bytes: Array(address.host.utf8))
+    }
+    state.write(bytes: inner.encodedState())
+    try writer.write(state.bytes)
+  }
+
+  mutating func restoreSnapshot(from reader: inout some SnapshotReader) throws {
+    var bytes: [UInt8] = []
+    while true {
+      let chunk = try reader.read(maxCount: 64 << 10)
+      if chunk.isEmpty { break }
+      bytes += chunk
+    }
+    do throws(StateDecodingError) {
+      var state = StateReader(bytes)
+      var addresses: [NodeID: SocketAddress] = [:]
+      for _ in 0..<(try state.readCount(minimumItemBytes: 24)) {
+        let node = NodeID(try state.readUInt64())
+        let port = try state.readUInt64()
+        let host = String(decoding: try state.readBytes(), as: UTF8.self)
+        guard let port = UInt16(exactly: port) else { throw StateDecodingError("port \(port) out of range") }
+        addresses[node] = SocketAddress(host: host, port: port)
+      }
+      let innerState = try state.readBytes()
+      try state.expectEnd()
+      try inner.restoreState(from: innerState)
+      directory.all = addresses
+    } catch {
+      throw SnapshotError.malformed(error.reason)
+    }
+  }
+}

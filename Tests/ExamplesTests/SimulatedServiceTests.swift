@@ -16,6 +16,12 @@ struct SimulatedServiceTests {
   ) throws -> Simulation<M> {
     var options = SimulationOptions()
     options.network = .unreliable
+    // Odd seeds snapshot every few entries and keep a short log, so crashed nodes restart from
+    // snapshots and lagging ones receive them: the machines' snapshots are exercised too.
+    if !seed.isMultiple(of: 2) {
+      options.engine.snapshotThreshold = 5
+      options.engine.snapshotTrailingEntries = 2
+    }
     let simulation = try Simulation(options: options, seed: seed, machine: machine)
     var random = SeededGenerator(seed: seed)
     var crashed: NodeID?
@@ -28,6 +34,9 @@ struct SimulatedServiceTests {
       try simulation.submit(command.encoded, expectedNodes: 2, timeoutTicks: 3_000)
     }
     try simulation.healAndVerify(timeoutTicks: 3_000)
+    if !seed.isMultiple(of: 2) {
+      #expect(simulation.snapshotActivity.taken > 0, "seed \(seed): \(simulation.snapshotActivity)")
+    }
     return simulation
   }
 

@@ -176,3 +176,37 @@ struct SessionTableTests {
     #expect(table.previousResponse(clientID: 0, sequence: 1) == nil)
   }
 }
+
+/// The machines' snapshots through the engine's snapshot streams.
+struct StateSnapshotTests {
+  @Test func snapshotsRoundTripThroughTheStreams() throws {
+    var store = KeyValueStore()
+    _ = try run(&store, "SET", "a", "1", client: 3, sequence: 1)
+    // Through the StateMachine protocol, as the node calls them.
+    func snapshot(_ machine: some StateMachine) throws -> [UInt8] {
+      var writer = InMemorySnapshotWriter()
+      try machine.writeSnapshot(to: &writer)
+      return writer.bytes
+    }
+    func restore<M: StateMachine>(_ machine: inout M, _ bytes: [UInt8]) throws {
+      var reader = InMemorySnapshotReader(bytes)
+      try machine.restoreSnapshot(from: &reader)
+    }
+    var restored = KeyValueStore()
+    try restore(&restored, try snapshot(store))
+    #expect(restored == store)
+    var counter = Counter()
+    _ = try run(&counter, "INCR")
+    var restoredCounter = Counter()
+    try restore(&restoredCounter, try snapshot(counter))
+    #expect(restoredCounter == counter)
+    var locks = LockService()
+    _ = try run(&locks, "LOCK", "a", "b", "10", at: 5)
+    var restoredLocks = LockService()
+    try restore(&restoredLocks, try snapshot(locks))
+    #expect(restoredLocks == locks)
+    var garbage = InMemorySnapshotReader([1, 2, 3])
+    #expect(throws: SnapshotError.self) { try restored.restoreSnapshot(from: &garbage) }
+    #expect(restored == store)
+  }
+}
