@@ -78,6 +78,10 @@ public final class MemoryStorage: Storage {
   private struct State: Sendable {
     var durable = Contents()
     var volatile = Contents()
+    /// Requests applied to `volatile` but not yet to `durable`, replayed on sync. Replaying
+    /// (rather than `durable = volatile`) keeps the two copies unshared, so neither copies the
+    /// whole log on its next write: persisting stays O(request) however long the log grows.
+    var unsynced: [PersistenceRequest] = []
     var waiting: [@Sendable (Result<Void, any Error>) -> Void] = []
     var writingSnapshot = false
   }
@@ -108,6 +112,7 @@ public final class MemoryStorage: Storage {
   {
     state.withLock {
       $0.volatile.apply(request)
+      $0.unsynced.append(request)
       $0.waiting.append(completion)
     }
     if mode == .immediate { sync() }
@@ -134,7 +139,8 @@ public final class MemoryStorage: Storage {
   /// Makes every write so far durable and runs their completions, in order.
   public func sync() {
     let completions = state.withLock { state in
-      state.durable = state.volatile
+      for request in state.unsynced { state.durable.apply(request) }
+      state.unsynced.removeAll(keepingCapacity: true)
       defer { state.waiting.removeAll() }
       return state.waiting
     }
@@ -145,6 +151,7 @@ public final class MemoryStorage: Storage {
   public func crash() {
     state.withLock {
       $0.volatile = $0.durable
+      $0.unsynced.removeAll()
       $0.waiting.removeAll()
       $0.writingSnapshot = false
     }
