@@ -74,11 +74,23 @@ struct KeyValueEndToEndTests {
       #expect(reply == .ok)
       if reply == .ok { acknowledged["after\(i)"] = "v\(i)" }
     }
-    _ = try cluster.waitForLeader(among: survivors)
 
-    // Restart it: it catches up, and every acknowledged write is on every node.
+    // Restart it: it catches up, and every acknowledged write is on every node. A read goes
+    // through the leader's log, so also check that each node's own replica applied everything
+    // committed when the last write was acknowledged.
+    let newLeader = try cluster.waitForLeader(among: survivors)
+    let committed = try #require(cluster.info(newLeader)?["commit_index"].flatMap { Int($0) })
     try cluster.start(leader)
     _ = try callRetrying(port: cluster.clientPort(leader), ["PING"])
+    for id in 1...3 {
+      let deadline = ContinuousClock.now + .seconds(10)
+      var applied = 0
+      while applied < committed && ContinuousClock.now < deadline {
+        applied = cluster.info(id)?["last_applied"].flatMap { Int($0) } ?? 0
+        if applied < committed { Thread.sleep(forTimeInterval: 0.05) }
+      }
+      #expect(applied >= committed, "node \(id) applied \(applied) of \(committed)")
+    }
     for id in 1...3 { try expectAll(acknowledged, on: cluster.clientPort(id)) }
   }
 
