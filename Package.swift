@@ -10,6 +10,7 @@ let package = Package(
     .library(name: "RaftLibUV", targets: ["RaftLibUV"]),
     .executable(name: "raft-sim", targets: ["raft-sim"]),
     .executable(name: "raft-bench", targets: ["raft-bench"]),
+    .executable(name: "raft-testnode", targets: ["raft-testnode"]),
     .executable(name: "raft-kv", targets: ["raft-kv"]),
     .executable(name: "raft-counter", targets: ["raft-counter"]),
     .executable(name: "raft-lock", targets: ["raft-lock"]),
@@ -47,6 +48,8 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // One RaftNode per process, driven over stdin, for the multi-process tests.
+    .executableTarget(name: "raft-testnode", dependencies: ["Raft", "RaftLibUV"]),
     .executableTarget(
       name: "raft-sim",
       dependencies: [
@@ -100,7 +103,7 @@ let package = Package(
         "raft-lock", "raft-counter",
       ]
     ),
-    .testTarget(name: "RaftLibUVTests", dependencies: ["Raft", "RaftTesting", "RaftLibUV"]),
+    .testTarget(name: "RaftLibUVTests", dependencies: ["Raft", "RaftTesting", "RaftLibUV", "raft-testnode"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -10,10 +10,12 @@ struct NodeBenchmark: AsyncParsableCommand {
     abstract: "Committed proposals per second of a 3-node RaftNode cluster over loopback TCP, in one process.",
     discussion: """
       Method. Three RaftNodes, each on its own libuv event loop thread with a TCPTransport on \
-      127.0.0.1 (ephemeral ports) and an in-memory storage that completes every write at once \
-      (no fsync), start and elect a leader. For each --concurrency value, that many tasks each \
-      propose --size-byte commands to the leader in a loop, one at a time, for --warmup seconds \
-      and then for --duration seconds measured. The same cluster serves every concurrency.
+      127.0.0.1 (ephemeral ports) and a storage that completes every write at once \
+      (no fsync), start and elect a leader (10 ms ticks, 1-2 s election timeout, so a loaded \
+      machine does not move leadership mid-run; if it does anyway, the run stops with an \
+      error). For each --concurrency value, that many tasks each propose --size-byte commands \
+      to the leader in a loop, one at a time, for --warmup seconds and then for --duration \
+      seconds measured. The same cluster serves every concurrency.
 
       ops/s: proposals whose response came back (committed by a quorum and applied on the \
       leader) during the measured time, divided by it.
@@ -39,6 +41,9 @@ struct NodeBenchmark: AsyncParsableCommand {
   @Option(help: "Warm-up seconds per concurrency.")
   var warmup = 0.5
 
+  @Flag(help: "Run the three nodes as separate raft-testnode processes (build that product too).")
+  var processes = false
+
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
@@ -48,7 +53,10 @@ struct NodeBenchmark: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let cluster = try await BenchCluster.start()
+    if processes { return try runProcesses() }
+    // A one-second election timeout (etcd's default) keeps a loaded machine from moving
+    // leadership in the middle of a measurement; failover is measured by `raft-bench failover`.
+    let cluster = try await BenchCluster.start(electionTimeoutTicks: 100)
     var reporter = output.makeReporter()
     for concurrency in concurrencies.isEmpty ? [1, 16, 256] : concurrencies {
       let measurement = try await cluster.measure(
@@ -73,9 +81,41 @@ struct NodeBenchmark: AsyncParsableCommand {
   }
 }
 
-/// Storage for the benchmark: keeps the log in memory and completes every write at once.
-/// (MemoryStorage models crash durability by copying its state per sync, which would measure
-/// the copy.)
+extension NodeBenchmark {
+  /// The same measurement with each node in its own process; the benchmark drives the leader
+  /// through its stdin with `--concurrency` proposals in flight, so latencies include a pipe
+  /// round trip to the leader process.
+  func runProcesses() throws {
+    let cluster = try ProcessCluster()
+    defer { cluster.shutdown() }
+    var reporter = output.makeReporter()
+    let command = String(repeating: "a", count: size)
+    for concurrency in concurrencies.isEmpty ? [1, 16, 256] : concurrencies {
+      let latencies = try cluster.measure(
+        concurrency: concurrency, command: command, warmup: warmup, duration: duration
+      ).sorted()
+      func percentile(_ fraction: Double) -> Double {
+        guard !latencies.isEmpty else { return .nan }
+        let rank = Int((fraction * Double(latencies.count)).rounded(.up))
+        return Double(latencies[min(max(rank, 1), latencies.count) - 1]) / 1_000
+      }
+      reporter.report(
+        BenchmarkResult(
+          bench: "node",
+          parameters: [
+            ("concurrency", .integer(concurrency)), ("size", .integer(size)), ("transport", .text("tcp")),
+            ("storage", .text("memory")), ("processes", .integer(3)),
+          ],
+          operationsPerSecond: Double(latencies.count) / duration, p50Microseconds: percentile(0.5),
+          p99Microseconds: percentile(0.99)))
+    }
+    reporter.finish()
+  }
+}
+
+/// Storage for the benchmark: counts what it is given and completes every write at once,
+/// keeping nothing (the engine holds the log), so the figures are the runtime's and the
+/// network's, not a storage's.
 final class BenchStorage: Storage {
   private struct State {
     var writes = 0
@@ -103,7 +143,7 @@ struct DiscardingStateMachine: StateMachine {
 }
 
 /// The three nodes of the benchmark.
-struct BenchCluster: Sendable {
+final class BenchCluster: Sendable {
   struct Measurement {
     var operationsPerSecond: Double
     var p50Microseconds: Double
@@ -111,11 +151,26 @@ struct BenchCluster: Sendable {
     var entriesPerWrite: Double
   }
 
-  let nodes: [NodeID: RaftNode]
-  let storages: [NodeID: BenchStorage]
+  let nodes: Mutex<[NodeID: RaftNode]>
+  let storages: [NodeID: any Storage]
+  let transports: Mutex<[NodeID: TCPTransport]>
   let loops: [EventLoop]
 
-  static func start() async throws -> BenchCluster {
+  private init(
+    nodes: [NodeID: RaftNode], storages: [NodeID: any Storage], transports: [NodeID: TCPTransport], loops: [EventLoop]
+  ) {
+    self.nodes = Mutex(nodes)
+    self.storages = storages
+    self.transports = Mutex(transports)
+    self.loops = loops
+  }
+
+  /// Starts three nodes, each storing through `makeStorage` (BenchStorage by default), and
+  /// asks node 1 to campaign.
+  /// - Parameter electionTimeoutTicks: in 10 ms ticks.
+  static func start(
+    electionTimeoutTicks: Int = 10, makeStorage: (NodeID) -> any Storage = { _ in BenchStorage() }
+  ) async throws -> BenchCluster {
     let ids: [NodeID] = [1, 2, 3]
     var transports: [NodeID: TCPTransport] = [:]
     var addresses: [NodeID: SocketAddress] = [:]
@@ -131,24 +186,28 @@ struct BenchCluster: Sendable {
       transports[id] = transport
     }
     var nodes: [NodeID: RaftNode] = [:]
-    var storages: [NodeID: BenchStorage] = [:]
+    var storages: [NodeID: any Storage] = [:]
     for (offset, id) in ids.enumerated() {
       for peer in ids where peer != id { try transports[id]!.setPeerAddress(addresses[peer]!, for: peer) }
-      let storage = BenchStorage()
+      let storage = makeStorage(id)
       storages[id] = storage
       nodes[id] = try RaftNode(
-        configuration: NodeConfiguration(id: id, members: ids), storage: storage, transport: transports[id]!,
+        configuration: NodeConfiguration(id: id, members: ids, electionTimeoutTicks: electionTimeoutTicks),
+        storage: storage, transport: transports[id]!,
         stateMachine: DiscardingStateMachine(), eventLoop: loops[offset])
     }
     for id in ids { try await nodes[id]!.start() }
     nodes[1]!.campaign()
-    return BenchCluster(nodes: nodes, storages: storages, loops: loops)
+    return BenchCluster(nodes: nodes, storages: storages, transports: transports, loops: loops)
   }
+
+  func node(_ id: NodeID) -> RaftNode { nodes.withLock { $0[id]! } }
+  var ids: [NodeID] { nodes.withLock { $0.keys.sorted() } }
 
   func leader() async throws -> NodeID {
     let deadline = ContinuousClock.now + .seconds(30)
     while ContinuousClock.now < deadline {
-      for (id, node) in nodes where try await node.status().role == .leader { return id }
+      for id in ids where try await node(id).status().role == .leader { return id }
       try await Task.sleep(for: .milliseconds(10))
     }
     throw ValidationError("no leader elected within 30 s")
@@ -156,13 +215,14 @@ struct BenchCluster: Sendable {
 
   func measure(concurrency: Int, size: Int, warmup: Duration, duration: Duration) async throws -> Measurement {
     let leaderID = try await leader()
-    let leader = nodes[leaderID]!
-    let storage = storages[leaderID]!
+    let leader = node(leaderID)
+    guard let storage = storages[leaderID] as? BenchStorage else { throw ValidationError("needs BenchStorage") }
     let command = [UInt8](repeating: 0x61, count: size)
     let start = ContinuousClock.now
     let measureFrom = start + warmup
     let end = measureFrom + duration
     let before = CounterSnapshot()
+    let leaderChanged = StopSignal()
     let samples = try await withThrowingTaskGroup(of: [UInt64].self) { group in
       group.addTask {
         // Reads the storage counters as the measured window opens.
@@ -176,7 +236,14 @@ struct BenchCluster: Sendable {
           while ContinuousClock.now < end {
             let proposedAt = ContinuousClock.now
             let startNanos = MonotonicClock.nanoseconds()
-            _ = try await leader.propose(command)
+            do {
+              _ = try await leader.propose(command)
+            } catch let error as RaftNodeError where error.isRetryable {
+              // A leadership change on a loaded machine: the run fails below (the figures
+              // would mix two leaders), but every proposer first stops cleanly.
+              leaderChanged.value.withLock { $0 = true }
+              break
+            }
             if proposedAt >= measureFrom { latencies.append(MonotonicClock.nanoseconds() - startNanos) }
           }
           return latencies
@@ -185,6 +252,10 @@ struct BenchCluster: Sendable {
       var all: [UInt64] = []
       for try await latencies in group { all += latencies }
       return all
+    }
+    if leaderChanged.value.withLock({ $0 }) {
+      throw ValidationError(
+        "leadership moved during the run (a loaded machine delays heartbeats past the election timeout); rerun")
     }
     let after = storage.counters
     let first = before.value.withLock { $0 } ?? (writes: 0, entries: 0)
@@ -202,10 +273,31 @@ struct BenchCluster: Sendable {
       entriesPerWrite: writes > 0 ? Double(after.entries - first.entries) / Double(writes) : .nan)
   }
 
+  /// Replaces a stopped node by a new one on the same loop, port and storage, as a restarted
+  /// process would be.
+  func restart(_ id: NodeID) async throws {
+    let old = transports.withLock { $0[id]! }
+    var configuration = old.configuration
+    configuration.listenAddress = try old.listen()
+    let previous = node(id)
+    let transport = TCPTransport(configuration: configuration, eventLoop: previous.eventLoop)
+    let fresh = try RaftNode(
+      configuration: previous.configuration, storage: storages[id]!, transport: transport,
+      stateMachine: DiscardingStateMachine(), eventLoop: previous.eventLoop)
+    nodes.withLock { $0[id] = fresh }
+    transports.withLock { $0[id] = transport }
+    try await fresh.start()
+  }
+
   func shutdown() async {
-    for node in nodes.values { await node.stop() }
+    for id in ids { await node(id).stop() }
     for loop in loops { await loop.shutdown() }
   }
+}
+
+/// Set once by any proposer.
+final class StopSignal: Sendable {
+  let value = Mutex(false)
 }
 
 /// The leader's storage counters when the measured window opened.

@@ -60,13 +60,20 @@ struct EventLoopTests {
 }
 
 /// Polls `condition` until it holds, failing after `timeout` (generous: CI machines are slow).
+///
+/// The whole suite shares a small cooperative thread pool with CPU-heavy simulation tests, so
+/// a waiter can be starved for seconds: it always checks once more after waking, and gives up
+/// only after the deadline *and* a minimum number of polls.
 func waitUntil(
   timeout: Duration = .seconds(20), _ what: String = "condition",
   sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool
 ) async throws {
   let deadline = ContinuousClock.now + timeout
-  while ContinuousClock.now < deadline {
+  var polls = 0
+  while true {
     if try await condition() { return }
+    polls += 1
+    if ContinuousClock.now >= deadline && polls >= 200 { break }
     try await Task.sleep(for: .milliseconds(5))
   }
   Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)

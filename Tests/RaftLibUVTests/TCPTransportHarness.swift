@@ -101,15 +101,18 @@ final class BlockingSocket: RawConnection, Sendable {
   func waitForClose(timeout: Duration) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     var buffer = [UInt8](repeating: 0, count: 4096)
-    while ContinuousClock.now < deadline {
+    var polls = 0
+    while true {
       let fd = descriptor.withLock { $0 }
       guard fd >= 0 else { return true }
       let received = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }
       if received == 0 { return true }
       if received < 0 && errno != EAGAIN && errno != EWOULDBLOCK { return true }
+      polls += 1
+      // Checked after every wake-up, so a waiter starved past its deadline still looks once more.
+      if ContinuousClock.now >= deadline && polls >= 10 { return false }
       if received < 0 { try? await Task.sleep(for: .milliseconds(5)) }
     }
-    return false
   }
 
   func close() {

@@ -103,3 +103,40 @@ final class ListeningSocket: Sendable {
 
   func close() { _ = Glibc.close(descriptor) }
 }
+
+@Suite("TCP transport: source address")
+struct TCPSourceAddressTests {
+  @Test("Outgoing connections bind to the configured source address; an unusable one fails and retries")
+  func sourceAddress() async throws {
+    let loop = try EventLoop(name: "source")
+    func transport(_ id: NodeID, source: String?) -> TCPTransport {
+      TCPTransport(
+        configuration: TCPTransportConfiguration(
+          clusterID: "src", node: id, listenAddress: SocketAddress(host: "127.0.0.1", port: 0), sourceAddress: source,
+          reconnectMaximumDelay: .milliseconds(50)),
+        eventLoop: loop)
+    }
+    let receiver = transport(1, source: nil)
+    let sender = transport(2, source: "127.0.0.2")  // all of 127/8 is local on Linux
+    let misconfigured = transport(3, source: "192.0.2.1")  // TEST-NET-1: not on this host
+    let address = try receiver.listen()
+    for (id, other) in [(NodeID(2), sender), (NodeID(3), misconfigured)] {
+      try receiver.setPeerAddress(try other.listen(), for: id)
+      try other.setPeerAddress(address, for: 1)
+    }
+    let received = Locked<[Message]>([])
+    try receiver.start(handler: { if case .received(let message) = $0 { received.withLock { $0.append(message) } } })
+    try sender.start(handler: { _ in })
+    try misconfigured.start(handler: { _ in })
+    let ping = Message(from: 2, to: 1, term: 1, body: .heartbeatResponse)
+    try await waitUntil("a message from node 2") {
+      sender.send([ping])
+      return received.value.contains(ping)
+    }
+    #expect(try receiver.inboundRemotes()[2]?.hasPrefix("127.0.0.2:") == true)
+    try await waitUntil("failed attempts from node 3") { misconfigured.statistics.outgoingFailures >= 2 }
+    #expect(try receiver.inboundRemotes()[3] == nil)
+    for transport in [receiver, sender, misconfigured] { transport.stop() }
+    await loop.shutdown()
+  }
+}

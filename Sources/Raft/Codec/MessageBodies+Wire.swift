@@ -1,5 +1,15 @@
 // The binary form of each message body. All integers are little-endian; indexes and terms
-// are 8 bytes, counts and lengths 4.
+// are 8 bytes, counts and lengths 4. Log indexes are read through `readLogIndex`, which refuses
+// values no real log reaches (above Int64.max), so index arithmetic cannot overflow on them.
+
+extension WireReader {
+  /// Reads a log index, refusing values above `Int64.max`.
+  mutating func readLogIndex(field: String) throws(DecodeError) -> LogIndex {
+    let value = try readUInt64()
+    guard value <= UInt64(Int64.max) else { throw .invalidValue(field: field, value: value) }
+    return LogIndex(value)
+  }
+}
 
 extension VoteRequest: WireBody {
   public func encode(to writer: inout WireWriter) {
@@ -11,7 +21,7 @@ extension VoteRequest: WireBody {
   public static func decode(from reader: inout WireReader) throws(DecodeError) -> VoteRequest {
     VoteRequest(
       isPreVote: try reader.readBool(field: "VoteRequest.isPreVote"),
-      lastLogIndex: LogIndex(try reader.readUInt64()),
+      lastLogIndex: try reader.readLogIndex(field: "VoteRequest.lastLogIndex"),
       lastLogTerm: Term(try reader.readUInt64()))
   }
 }
@@ -41,7 +51,7 @@ extension LogEntry: WireBody {
   }
 
   public static func decode(from reader: inout WireReader) throws(DecodeError) -> LogEntry {
-    let index = LogIndex(try reader.readUInt64())
+    let index = try reader.readLogIndex(field: "LogEntry.index")
     let term = Term(try reader.readUInt64())
     let rawKind = try reader.readUInt8()
     guard let kind = EntryKind(rawValue: rawKind) else {
@@ -61,13 +71,26 @@ extension AppendEntries: WireBody {
   }
 
   public static func decode(from reader: inout WireReader) throws(DecodeError) -> AppendEntries {
-    let prevLogIndex = LogIndex(try reader.readUInt64())
+    let prevLogIndex = try reader.readLogIndex(field: "AppendEntries.prevLogIndex")
     let prevLogTerm = Term(try reader.readUInt64())
-    let leaderCommit = LogIndex(try reader.readUInt64())
+    let leaderCommit = try reader.readLogIndex(field: "AppendEntries.leaderCommit")
     let count = try reader.readCount(minimumElementSize: LogEntry.minimumWireSize)
     var entries: [LogEntry] = []
     entries.reserveCapacity(count)
-    for _ in 0..<count { entries.append(try LogEntry.decode(from: &reader)) }
+    var previousTerm = prevLogTerm
+    for offset in 0..<count {
+      let entry = try LogEntry.decode(from: &reader)
+      // A well-formed batch continues the log right after prevLogIndex with terms that never
+      // fall; anything else is corruption, refused here so the engine never sees it.
+      guard entry.index == prevLogIndex + UInt64(offset + 1) else {
+        throw .invalidValue(field: "AppendEntries.entries[\(offset)].index", value: entry.index.rawValue)
+      }
+      guard entry.term >= previousTerm else {
+        throw .invalidValue(field: "AppendEntries.entries[\(offset)].term", value: entry.term.rawValue)
+      }
+      previousTerm = entry.term
+      entries.append(entry)
+    }
     return AppendEntries(
       prevLogIndex: prevLogIndex, prevLogTerm: prevLogTerm, entries: entries, leaderCommit: leaderCommit)
   }
@@ -86,8 +109,8 @@ extension ConflictHint: WireBody {
     let term = Term(try reader.readUInt64())
     return ConflictHint(
       conflictTerm: hasTerm ? term : nil,
-      firstIndexOfConflictTerm: LogIndex(try reader.readUInt64()),
-      lastLogIndex: LogIndex(try reader.readUInt64()))
+      firstIndexOfConflictTerm: try reader.readLogIndex(field: "ConflictHint.firstIndexOfConflictTerm"),
+      lastLogIndex: try reader.readLogIndex(field: "ConflictHint.lastLogIndex"))
   }
 }
 
@@ -109,9 +132,9 @@ extension AppendResponse: WireBody {
     let tag = try reader.readUInt8()
     switch tag {
     case 0:
-      return AppendResponse(result: .accepted(matchIndex: LogIndex(try reader.readUInt64())))
+      return AppendResponse(result: .accepted(matchIndex: try reader.readLogIndex(field: "AppendResponse.matchIndex")))
     case 1:
-      let rejectedIndex = LogIndex(try reader.readUInt64())
+      let rejectedIndex = try reader.readLogIndex(field: "AppendResponse.rejectedIndex")
       let hint = try reader.readBool(field: "AppendResponse.hasHint") ? try ConflictHint.decode(from: &reader) : nil
       return AppendResponse(result: .rejected(rejectedIndex: rejectedIndex, hint: hint))
     default:
@@ -124,6 +147,6 @@ extension Heartbeat: WireBody {
   public func encode(to writer: inout WireWriter) { writer.write(commitIndex.rawValue) }
 
   public static func decode(from reader: inout WireReader) throws(DecodeError) -> Heartbeat {
-    Heartbeat(commitIndex: LogIndex(try reader.readUInt64()))
+    Heartbeat(commitIndex: try reader.readLogIndex(field: "Heartbeat.commitIndex"))
   }
 }

@@ -46,6 +46,9 @@ public struct LogIndex: RawRepresentable, Hashable, Comparable, Sendable, Expres
   public static let zero = LogIndex(0)
 
   public static func < (lhs: LogIndex, rhs: LogIndex) -> Bool { lhs.rawValue < rhs.rawValue }
+  /// Compares raw values: Strideable's default `==` goes through `distance(to:)`, which traps
+  /// for indexes above `Int.max`.
+  public static func == (lhs: LogIndex, rhs: LogIndex) -> Bool { lhs.rawValue == rhs.rawValue }
   public var description: String { String(rawValue) }
 
   public func distance(to other: LogIndex) -> Int { Int(other.rawValue) - Int(rawValue) }

@@ -11,8 +11,10 @@ import Raft
 ///
 /// On the loop: a libuv timer ticks the engine; transport events are stepped into it; each
 /// `Ready` is handed out (the write to storage, whose completion comes back through the loop;
-/// the messages to the transport; committed entries to the state machine, in order), and a
-/// proposal's caller gets the state machine's response once its entry is applied.
+/// the messages and snapshot chunks to the transport; a received snapshot restored into the
+/// state machine, then committed entries applied in order, then a snapshot taken when the
+/// engine asks), and a proposal's caller gets the state machine's response once its entry is
+/// applied.
 ///
 /// Several nodes can share one loop (the in-memory transport runs a whole cluster in one
 /// process that way), or each can have its own.
@@ -85,7 +87,7 @@ public final class RaftNode: @unchecked Sendable {
     engine = RaftEngine(configuration: configuration, restoring: recovered, seed: seed)
     observed = (engine.term, engine.role, engine.leader, engine.commitIndex)
     log.term = engine.term
-    nextTurn = LoopIdle(on: eventLoop) { [unowned self] in self.flush() }
+    // Events that arrive before the node is running are dropped by `receive`; Raft retries.
     try transport.start(handler: { [self] event in
       if eventLoop.inLoopThread {
         receive(event)
@@ -93,6 +95,7 @@ public final class RaftNode: @unchecked Sendable {
         eventLoop.execute { self.receive(event) }
       }
     })
+    nextTurn = LoopIdle(on: eventLoop) { [unowned self] in self.flush() }
     let interval = max(1, options.tickInterval.milliseconds)
     let ticker = LoopTimer(on: eventLoop)
     ticker.start(delayMilliseconds: interval, repeatMilliseconds: interval) { [unowned self] in self.tick() }
@@ -216,7 +219,11 @@ public final class RaftNode: @unchecked Sendable {
 
   private func tick() {
     guard phase == .running else { return }
+    let before = engine.role
     engine.tick()
+    if engine.role != before, engine.role == .preCandidate || engine.role == .candidate {
+      log.log(.debug, .timer, "election timeout: no word from a leader; campaigning as \(engine.role)")
+    }
     requestFlush()
   }
 
@@ -244,7 +251,13 @@ public final class RaftNode: @unchecked Sendable {
       let ready = engine.ready()
       if let request = ready.persistence { persist(request) }
       if !ready.messages.isEmpty { transport.send(ready.messages) }
+      if !ready.snapshotChunks.isEmpty { sendSnapshotChunks(ready.snapshotChunks) }
+      // The order the engine requires: restore, then apply what follows, then take.
+      if let snapshot = ready.snapshotToRestore {
+        guard restoreSnapshot(snapshot) else { return }
+      }
       if !ready.committedEntries.isEmpty { apply(ready.committedEntries) }
+      if let request = ready.snapshotToTake { takeSnapshot(request) }
       noteChanges()
     }
   }
@@ -287,6 +300,56 @@ public final class RaftNode: @unchecked Sendable {
       proposals.applied(entry, response: response)
     }
     if log.enabled(.trace) { log.log(.trace, .commit, "applied through \(engine.appliedIndex)") }
+  }
+
+  /// Reads each chunk from storage and sends it. A chunk of a snapshot the storage no longer
+  /// holds is dropped: the transfer recovers as from a lost message.
+  private func sendSnapshotChunks(_ chunks: [OutgoingSnapshotChunk]) {
+    var messages: [Message] = []
+    for chunk in chunks {
+      do {
+        let data = try storage.readSnapshot(chunk.metadata, from: chunk.offset, maxCount: chunk.count)
+        messages.append(chunk.message(data: data))
+      } catch {
+        log.log(.debug, .snapshot, "dropping \(chunk): \(error)")
+      }
+    }
+    if !messages.isEmpty { transport.send(messages) }
+  }
+
+  /// Replaces the state machine's state with a stored snapshot. A failure is fatal: the node
+  /// cannot apply what follows the snapshot without it. - Returns: whether it succeeded.
+  private func restoreSnapshot(_ metadata: SnapshotMetadata) -> Bool {
+    var reader = storage.snapshotReader(for: metadata)
+    do {
+      try stateMachine.restoreSnapshot(from: &reader)
+      log.log(.info, .snapshot, "restored \(metadata)")
+      return true
+    } catch {
+      log.log(.critical, .snapshot, "cannot restore \(metadata): \(error)")
+      beginStop(nil, error: .storageFailed("cannot restore snapshot \(metadata): \(error)"))
+      return false
+    }
+  }
+
+  /// Has the state machine write a snapshot into storage and tells the engine how it went.
+  private func takeSnapshot(_ request: SnapshotRequest) {
+    do {
+      var sink = try storage.beginSnapshot(request)
+      do {
+        try stateMachine.writeSnapshot(to: &sink)
+        let metadata = try sink.finish()
+        engine.snapshotTaken(metadata)
+        log.log(.info, .snapshot, "took \(metadata)")
+      } catch {
+        sink.abandon()
+        throw error
+      }
+    } catch {
+      log.log(.warning, .snapshot, "snapshot at \(request.index) failed: \(error)")
+      engine.snapshotFailed()
+    }
+    needsReady = true
   }
 
   /// Logs term, role, leader and commit changes, and fails proposals of a lost leadership.

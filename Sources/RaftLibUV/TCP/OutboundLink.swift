@@ -21,6 +21,9 @@ final class OutboundLink {
   private var writing = false
   private var backoff: ReconnectBackoff
   private var retryTimer: LoopTimer?
+  /// Abandons a connection attempt that hangs (a peer host that drops SYNs would otherwise hold
+  /// the link in `connecting` for the kernel's minutes-long SYN retry period).
+  private var connectTimer: LoopTimer?
   private var connectedAt: UInt64 = 0
   /// Set once the node was told about drops; cleared when a write goes through, so one
   /// episode of trouble produces one report rather than one per message.
@@ -112,7 +115,13 @@ final class OutboundLink {
     state = .connecting
     transport.log.log(.debug, .connection, "connecting to node \(peer) at \(address)")
     if let failure = connection.connect(to: address, from: transport.configuration.sourceAddress) {
-      connectionBroke(connection, reason: failure)
+      return connectionBroke(connection, reason: failure)
+    }
+    if connectTimer == nil { connectTimer = LoopTimer(on: transport.eventLoop) }
+    let timeout = transport.configuration.connectTimeout.milliseconds
+    connectTimer!.start(delayMilliseconds: timeout) { [weak self, weak connection] in
+      guard let self, let connection, self.state == .connecting else { return }
+      self.connectionBroke(connection, reason: "connect to \(self.address) timed out after \(timeout) ms")
     }
   }
 
@@ -122,6 +131,7 @@ final class OutboundLink {
       return connectionBroke(connection, reason: "connect to \(address) failed: \(describeStatus(status))")
     }
     state = .connected
+    connectTimer?.stop()
     connectedAt = transport.now
     transport.count { $0.outgoingConnections += 1 }
     transport.log.log(.debug, .connection, "connected to node \(peer) at \(address)")
@@ -133,6 +143,7 @@ final class OutboundLink {
     guard connection === self.connection else { return }
     self.connection = nil
     connection.close()
+    connectTimer?.stop()
     transport.count { $0.outgoingFailures += 1 }
     let lasted = state == .connected ? transport.now - connectedAt : 0
     if lasted >= 1000 { backoff.reset() }
@@ -159,6 +170,8 @@ final class OutboundLink {
     state = .stopped
     retryTimer?.close()
     retryTimer = nil
+    connectTimer?.close()
+    connectTimer = nil
     if let connection {
       self.connection = nil
       connection.close()

@@ -119,7 +119,7 @@ public final class TCPTransport: Transport, @unchecked Sendable {
   public func start(handler: @escaping @Sendable (TransportEvent) -> Void) throws {
     try eventLoop.runBlocking {
       _ = try self.listenOnLoop()
-      guard self.handler == nil else { throw TCPTransportError.alreadyStarted }
+      guard self.handler == nil, !self.stopped else { throw TCPTransportError.alreadyStarted }
       self.handler = handler
       for (peer, address) in self.configuration.peers where peer != self.configuration.node {
         let link = OutboundLink(peer: peer, address: address, transport: self)
@@ -165,6 +165,11 @@ public final class TCPTransport: Transport, @unchecked Sendable {
       if !touched.contains(where: { $0 === link }) { touched.append(link) }
     }
     for link in touched { link.flush() }
+  }
+
+  /// The remote addresses of the accepted incoming connections, by peer (for tests).
+  func inboundRemotes() throws -> [NodeID: String] {
+    try eventLoop.runBlocking { self.inboundByPeer.mapValues(\.remote) }
   }
 
   /// Encoded bytes waiting for `peer` (queued plus the write in flight).
@@ -244,8 +249,8 @@ public final class TCPTransport: Transport, @unchecked Sendable {
 
 /// Misuse of a ``TCPTransport``.
 public enum TCPTransportError: Error, Hashable, Sendable {
-  /// ``TCPTransport/start(handler:)`` was called twice; a transport starts once (make a new one
-  /// to restart).
+  /// ``TCPTransport/start(handler:)`` was called twice, or after ``TCPTransport/stop()``; a
+  /// transport starts once (make a new one to restart).
   case alreadyStarted
 }
 

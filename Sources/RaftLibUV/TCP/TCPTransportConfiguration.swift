@@ -26,6 +26,8 @@ public struct TCPTransportConfiguration: Sendable {
   public var reconnectInitialDelay: Duration
   /// The cap on the reconnection delay.
   public var reconnectMaximumDelay: Duration
+  /// How long an outgoing connection attempt may take before it is abandoned and retried.
+  public var connectTimeout: Duration
   /// How long a new incoming connection may take to send its handshake before it is closed
   /// (a half-open or idle client cannot hold a slot forever).
   public var handshakeTimeout: Duration
@@ -43,6 +45,7 @@ public struct TCPTransportConfiguration: Sendable {
     sendQueueLimitBytes: Int = 32 << 20,
     reconnectInitialDelay: Duration = .milliseconds(20),
     reconnectMaximumDelay: Duration = .seconds(2),
+    connectTimeout: Duration = .seconds(2),
     handshakeTimeout: Duration = .seconds(5),
     keepAliveSeconds: UInt32 = 10
   ) {
@@ -55,6 +58,7 @@ public struct TCPTransportConfiguration: Sendable {
     self.sendQueueLimitBytes = sendQueueLimitBytes
     self.reconnectInitialDelay = reconnectInitialDelay
     self.reconnectMaximumDelay = reconnectMaximumDelay
+    self.connectTimeout = connectTimeout
     self.handshakeTimeout = handshakeTimeout
     self.keepAliveSeconds = keepAliveSeconds
   }

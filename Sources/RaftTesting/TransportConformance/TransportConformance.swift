@@ -37,6 +37,7 @@ public enum TransportConformance {
 
   /// How a check ended without failing.
   public enum Outcome: Hashable, Sendable {
+    /// The transport behaved as required.
     case passed
     /// The check does not apply to this transport, for the reason given.
     case notApplicable(String)

@@ -102,6 +102,26 @@ final class TestCluster: Sendable {
     return TestCluster(members: members)
   }
 
+  /// Replaces a stopped TCP node with a new one on the same loop, port and storage, as a
+  /// restarted process would be, with a fresh state machine; returns its applied log.
+  func restartTCP(_ id: NodeID) async throws -> AppliedLog {
+    let old = member(id)
+    let oldTransport = old.transport as! TCPTransport
+    var configuration = oldTransport.configuration
+    configuration.listenAddress = try oldTransport.listen()  // the port it had, not port 0
+    let transport = TCPTransport(configuration: configuration, eventLoop: old.node.eventLoop)
+    try transport.listen()
+    let applied = AppliedLog()
+    let node = try RaftNode(
+      configuration: old.node.configuration, storage: old.storage, transport: transport,
+      stateMachine: RecordingStateMachine(log: applied), eventLoop: old.node.eventLoop,
+      options: RaftNodeOptions(tickInterval: .milliseconds(10)))
+    members.withLock { $0[id] = Member(node: node, applied: applied, storage: old.storage, transport: transport) }
+    try await node.start()
+    stopped.withLock { _ = $0.remove(id) }
+    return applied
+  }
+
   func startAll() async throws {
     for id in ids { try await member(id).node.start() }
   }
@@ -144,7 +164,10 @@ final class TestCluster: Sendable {
   func propose(_ command: String, timeout: Duration = .seconds(30)) async throws -> [UInt8] {
     let deadline = ContinuousClock.now + timeout
     var lastError: RaftNodeError?
-    while ContinuousClock.now < deadline {
+    var rounds = 0
+    // Gives up only after the deadline and a minimum of rounds: a starved task still tries.
+    while ContinuousClock.now < deadline || rounds < 100 {
+      rounds += 1
       for id in running {
         do {
           return try await member(id).node.propose(Array(command.utf8))

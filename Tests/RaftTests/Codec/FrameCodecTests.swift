@@ -8,9 +8,7 @@ enum CodecSamples {
     LogEntry(index: 1, term: 1, kind: .noop),
     LogEntry(index: 2, term: 1, kind: .command, payload: Array("set x 1".utf8)),
     LogEntry(index: 3, term: 2, kind: .configuration, payload: [0, 255, 7]),
-    // Not UInt64.max: LogIndex compares through Strideable.distance, which traps past Int.max.
-    LogEntry(
-      index: LogIndex(1 << 62), term: Term(UInt64.max), kind: .command, payload: Array(repeating: 0xAB, count: 70_000)),
+    LogEntry(index: 4, term: Term(UInt64.max), kind: .command, payload: Array(repeating: 0xAB, count: 3_000)),
   ]
 
   static let bodies: [MessageBody] = [
@@ -19,7 +17,7 @@ enum CodecSamples {
     .voteResponse(VoteResponse(isPreVote: false, granted: true)),
     .voteResponse(VoteResponse(isPreVote: true, granted: false)),
     .appendEntries(AppendEntries(prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0)),
-    .appendEntries(AppendEntries(prevLogIndex: 9, prevLogTerm: 4, entries: entries, leaderCommit: 8)),
+    .appendEntries(AppendEntries(prevLogIndex: 0, prevLogTerm: 0, entries: entries, leaderCommit: 8)),
     .appendResponse(AppendResponse(result: .accepted(matchIndex: 12))),
     .appendResponse(AppendResponse(result: .rejected(rejectedIndex: 5, hint: nil))),
     .appendResponse(
@@ -96,7 +94,7 @@ struct FrameCodecTests {
   @Test("Every truncation of a frame is reported, never decoded", arguments: CodecSamples.messages.prefix(8))
   func truncation(message: Message) {
     let bytes = FrameCodec.encode(message)
-    // Every cut for small frames; for the 70 kB one, a spread of cuts keeps the test fast.
+    // Every cut for small frames; for the larger one, a spread of cuts keeps the test fast.
     for length in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 300)) {
       #expect(throws: DecodeError.self) { try FrameCodec.decode(Array(bytes.prefix(length))) }
     }
@@ -134,6 +132,34 @@ struct FrameCodecTests {
     #expect(throws: DecodeError.unknownKind(63)) { try decodeRaw(version: 1, kind: 63, body: []) }
     #expect(throws: DecodeError.trailingBytes(count: 1)) {
       try decodeRaw(version: 1, kind: 6, body: [UInt8](repeating: 0, count: 25))
+    }
+  }
+
+  @Test("A log index above Int64.max is refused at the wire, before any index arithmetic")
+  func hugeIndex() {
+    var body = WireWriter()
+    for _ in 0..<3 { body.write(UInt64(1)) }  // from, to, term
+    body.write(UInt64(1) << 63)  // commit index
+    #expect(throws: DecodeError.invalidValue(field: "Heartbeat.commitIndex", value: UInt64(1) << 63)) {
+      try decodeRaw(version: 1, kind: FrameKind.heartbeat.rawValue, body: body.bytes)
+    }
+    #expect(LogIndex(UInt64.max) != LogIndex(0))
+  }
+
+  @Test("Entries that do not continue the log after prevLogIndex, or whose terms fall, are refused")
+  func nonContiguousEntries() {
+    func frame(prev: LogIndex, _ entries: [LogEntry]) -> Message {
+      Message(
+        from: 1, to: 2, term: 9,
+        body: .appendEntries(AppendEntries(prevLogIndex: prev, prevLogTerm: 1, entries: entries, leaderCommit: 0)))
+    }
+    let gap = frame(prev: 5, [LogEntry(index: 6, term: 2), LogEntry(index: 8, term: 2)])
+    #expect(throws: DecodeError.invalidValue(field: "AppendEntries.entries[1].index", value: 8)) {
+      try FrameCodec.decode(FrameCodec.encode(gap))
+    }
+    let falling = frame(prev: 5, [LogEntry(index: 6, term: 3), LogEntry(index: 7, term: 2)])
+    #expect(throws: DecodeError.invalidValue(field: "AppendEntries.entries[1].term", value: 2)) {
+      try FrameCodec.decode(FrameCodec.encode(falling))
     }
   }
 

@@ -1,0 +1,113 @@
+import Raft
+import RaftLibUV
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One RaftNode in its own process, driven by lines on stdin, for multi-process tests and
+/// local experiments. Memory storage: a killed process forgets everything, so restart a killed
+/// node only with a file storage.
+///
+/// Usage: `raft-testnode <id> <member,member,...> [cluster-id] [election-timeout-ticks]` (ticks
+/// are 10 ms; the timeout defaults to 10). It listens on an ephemeral
+/// loopback port and prints `listening <port>`. Commands, one per line, each answered by one line:
+/// - `peer <id> <port>`: where a peer listens (on 127.0.0.1) → `ok`
+/// - `start` → `ok`
+/// - `propose <text>` → `ok <response>` or `err <description>`
+/// - `submit <tag> <text>` → later, `done <tag> ok <response>` or `done <tag> err <description>`
+///   (pipelined: answers come in any order, interleaved with other answers)
+/// - `status` → `status role=<role> term=<n> leader=<id|none> commit=<n> applied=<n>`
+/// - `stop` → `ok`, then the process exits.
+@main
+struct RaftTestNode {
+  static func main() async {
+    let arguments = CommandLine.arguments
+    guard arguments.count >= 3, let id = UInt64(arguments[1]) else {
+      reply("usage: raft-testnode <id> <member,member,...> [cluster-id] [election-timeout-ticks]")
+      exit(2)
+    }
+    let members = arguments[2].split(separator: ",").compactMap { UInt64($0) }.map { NodeID($0) }
+    let clusterID = arguments.count > 3 ? arguments[3] : "test"
+    let electionTimeoutTicks = arguments.count > 4 ? Int(arguments[4]) ?? 10 : 10
+    do {
+      let loop = try EventLoop(name: "node-\(id)")
+      let transport = TCPTransport(
+        configuration: TCPTransportConfiguration(
+          clusterID: clusterID, node: NodeID(id), listenAddress: SocketAddress(host: "127.0.0.1", port: 0),
+          reconnectMaximumDelay: .milliseconds(200)),
+        eventLoop: loop)
+      let port = try transport.listen().port
+      reply("listening \(port)")
+      let node = try RaftNode(
+        configuration: NodeConfiguration(id: NodeID(id), members: members, electionTimeoutTicks: electionTimeoutTicks),
+        storage: MemoryStorage(),
+        transport: transport, stateMachine: EchoStateMachine(), eventLoop: loop)
+      while let line = readLine() {
+        let words = line.split(separator: " ", maxSplits: 2).map(String.init)
+        switch words.first {
+        case "peer" where words.count == 3:
+          try transport.setPeerAddress(
+            SocketAddress(host: "127.0.0.1", port: UInt16(words[2]) ?? 0), for: NodeID(UInt64(words[1]) ?? 0))
+          reply("ok")
+        case "start":
+          try await node.start()
+          reply("ok")
+        case "propose":
+          do {
+            let response = try await node.propose(Array(line.dropFirst("propose ".count).utf8))
+            reply("ok \(String(decoding: response, as: UTF8.self))")
+          } catch {
+            reply("err \(error)")
+          }
+        case "submit" where words.count >= 2:
+          // Pipelined: answers `done <tag> ok <response>` or `done <tag> err <description>`
+          // whenever the proposal settles, so many can be in flight.
+          let tag = words[1]
+          let command = Array((words.count > 2 ? words[2] : "").utf8)
+          Task.detached {
+            do {
+              let response = try await node.propose(command)
+              reply("done \(tag) ok \(String(decoding: response, as: UTF8.self))")
+            } catch {
+              reply("done \(tag) err \(error)")
+            }
+          }
+        case "status":
+          let status = try await node.status()
+          reply(
+            "status role=\(status.role) term=\(status.term) leader=\(status.leader.map { "\($0)" } ?? "none") commit=\(status.commitIndex) applied=\(status.appliedIndex)"
+          )
+        case "stop":
+          await node.stop()
+          reply("ok")
+          await loop.shutdown()
+          exit(0)
+        default:
+          reply("err unknown command: \(line)")
+        }
+      }
+      await node.stop()
+      await loop.shutdown()
+    } catch {
+      reply("fatal \(error)")
+      exit(1)
+    }
+  }
+}
+
+/// Writes one line to stdout unbuffered, so a parent reading a pipe sees it at once.
+func reply(_ line: String) {
+  let bytes = Array((line + "\n").utf8)
+  var offset = 0
+  while offset < bytes.count {
+    let written = bytes.withUnsafeBytes { write(1, $0.baseAddress! + offset, bytes.count - offset) }
+    guard written > 0 else { return }
+    offset += written
+  }
+}
+
+/// Answers each command with "index:command".
+struct EchoStateMachine: StateMachine {
+  mutating func apply(_ command: [UInt8], at index: LogIndex) -> [UInt8] { Array("\(index):".utf8) + command }
+}

@@ -1,0 +1,105 @@
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A `raft-testnode` child process, driven through its stdin and stdout.
+final class NodeProcess: Sendable {
+  struct Failure: Error, CustomStringConvertible {
+    var description: String
+  }
+
+  let pid: pid_t
+  private let input: Int32
+  private let output: Int32
+  private let pending = Mutex<[UInt8]>([])
+  private let exited = Mutex(false)
+
+  /// The `raft-testnode` built next to the test bundle.
+  static var executable: String {
+    var path = [CChar](repeating: 0, count: 4096)
+    let count = readlink("/proc/self/exe", &path, path.count - 1)
+    let exe = String(decoding: path.prefix(max(0, count)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let directory = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+    return directory + "/raft-testnode"
+  }
+
+  init(arguments: [String]) throws {
+    var toChild: [Int32] = [0, 0]
+    var fromChild: [Int32] = [0, 0]
+    guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else { throw Failure(description: "pipe failed") }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
+    posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
+    for fd in toChild + fromChild { posix_spawn_file_actions_addclose(&actions, fd) }
+    let path = Self.executable
+    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    var pid = pid_t()
+    let status = posix_spawn(&pid, path, &actions, nil, argv, environ)
+    close(toChild[0])
+    close(fromChild[1])
+    guard status == 0 else {
+      close(toChild[1])
+      close(fromChild[0])
+      throw Failure(description: "posix_spawn \(path) failed: \(status)")
+    }
+    self.pid = pid
+    input = toChild[1]
+    output = fromChild[0]
+    _ = fcntl(output, F_SETFL, fcntl(output, F_GETFL) | O_NONBLOCK)
+  }
+
+  deinit {
+    kill9()
+    close(input)
+    close(output)
+  }
+
+  /// Sends `command` and returns the one line it answers with.
+  func request(_ command: String, timeout: Duration = .seconds(20)) async throws -> String {
+    let bytes = Array((command + "\n").utf8)
+    let written = bytes.withUnsafeBytes { write(input, $0.baseAddress!, $0.count) }
+    guard written == bytes.count else { throw Failure(description: "write to node \(pid) failed") }
+    return try await readLine(timeout: timeout)
+  }
+
+  /// The next line the process prints.
+  func readLine(timeout: Duration = .seconds(20)) async throws -> String {
+    let deadline = ContinuousClock.now + timeout
+    var polls = 0
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+      let line = pending.withLock { buffer -> String? in
+        guard let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        defer { buffer.removeSubrange(...newline) }
+        return String(decoding: buffer[..<newline], as: UTF8.self)
+      }
+      if let line { return line }
+      let count = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress!, $0.count) }
+      if count > 0 {
+        pending.withLock { $0 += chunk.prefix(count) }
+        continue
+      }
+      if count == 0 { throw Failure(description: "node \(pid) closed its output") }
+      polls += 1
+      if ContinuousClock.now >= deadline && polls >= 200 { throw Failure(description: "node \(pid) did not answer") }
+      try await Task.sleep(for: .milliseconds(2))
+    }
+  }
+
+  /// Kills the process at once, as a crash would, and reaps it.
+  func kill9() {
+    let first = exited.withLock { done in
+      defer { done = true }
+      return !done
+    }
+    guard first else { return }
+    kill(pid, SIGKILL)
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+  }
+}
