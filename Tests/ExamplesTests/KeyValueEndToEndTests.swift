@@ -11,7 +11,10 @@ struct KeyValueEndToEndTests {
       Issue.record("raft-kv is not built next to the test runner; run `swift build` first")
       return
     }
-    let cluster = try ProcessCluster(executable: executable, name: "raft-kv")
+    // Snapshots every 20 entries: the restarted node (memory storage, so it starts empty) can
+    // only catch up through a snapshot of the state machine.
+    let cluster = try ProcessCluster(
+      executable: executable, name: "raft-kv", environment: ["RAFT_EXAMPLES_SNAPSHOT_EVERY": "20"])
     let leader = try cluster.waitForLeader()
     let follower = [1, 2, 3].first { $0 != leader }!
     var acknowledged: [String: String] = [:]

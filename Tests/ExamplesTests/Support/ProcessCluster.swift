@@ -11,7 +11,11 @@ final class ProcessCluster {
   /// Extra flags for every node (storage, backtracking).
   let extraArguments: [String]
 
-  init(executable: URL, name: String, extraArguments: [String] = []) throws {
+  /// Environment variables for every node.
+  let environment: [String: String]
+
+  init(executable: URL, name: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
+    self.environment = environment
     self.executable = executable
     self.name = name
     self.extraArguments = extraArguments
@@ -34,7 +38,8 @@ final class ProcessCluster {
   }
 
   func start(_ id: Int) throws {
-    processes[id] = try ServerProcess(executable: executable, arguments: arguments(id), logName: "\(name)-node\(id)")
+    processes[id] = try ServerProcess(
+      executable: executable, arguments: arguments(id), logName: "\(name)-node\(id)", environment: environment)
   }
 
   func kill9(_ id: Int) {

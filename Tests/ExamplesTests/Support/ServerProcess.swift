@@ -20,13 +20,16 @@ final class ServerProcess {
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
   }
 
-  init(executable: URL, arguments: [String], logName: String) throws {
+  init(executable: URL, arguments: [String], logName: String, environment: [String: String] = [:]) throws {
     self.arguments = arguments
     output = FileManager.default.temporaryDirectory.appendingPathComponent("\(logName)-\(getpid()).log")
     _ = FileManager.default.createFile(atPath: output.path, contents: nil)
     let handle = try FileHandle(forWritingTo: output)
     process.executableURL = executable
     process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.standardOutput = handle
     process.standardError = handle
     try process.run()
