@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .library(name: "Raft", targets: ["Raft"]),
     .library(name: "RaftTesting", targets: ["RaftTesting"]),
+    .library(name: "RaftFileStorage", targets: ["RaftFileStorage"]),
     .library(name: "RaftLibUV", targets: ["RaftLibUV"]),
     .executable(name: "raft-sim", targets: ["raft-sim"]),
     .executable(name: "raft-bench", targets: ["raft-bench"]),
@@ -20,6 +21,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
   ],
   targets: [
     .target(
@@ -33,6 +35,22 @@ let package = Package(
         .product(name: "DequeModule", package: "swift-collections"),
         .product(name: "HeapModule", package: "swift-collections"),
       ]
+    ),
+    // The durable storage plugin: a segmented, checksummed log with group commit.
+    .target(
+      name: "RaftFileStorage",
+      dependencies: [
+        "Raft",
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]
+    ),
+    // Appends under load and prints each acknowledged index; the crash tests SIGKILL it.
+    .executableTarget(
+      name: "file-storage-crash-child",
+      dependencies: ["Raft", "RaftFileStorage"],
+      path: "Tests/FileStorageCrashChild"
     ),
     // libuv, found by pkg-config; Debian and Ubuntu ship it as libuv1-dev.
     .systemLibrary(
@@ -60,7 +78,7 @@ let package = Package(
     .executableTarget(
       name: "raft-bench",
       dependencies: [
-        "Raft", "RaftLibUV", "MallocCounter",
+        "Raft", "RaftFileStorage", "RaftLibUV", "MallocCounter",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/raft-bench"
@@ -76,7 +94,7 @@ let package = Package(
     .target(
       name: "ExampleServer",
       dependencies: [
-        "Raft", "RaftLibUV", "RESP", "ExampleSupport",
+        "Raft", "RaftLibUV", "RaftFileStorage", "RESP", "ExampleSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "DequeModule", package: "swift-collections"),
       ],
@@ -101,6 +119,13 @@ let package = Package(
       dependencies: [
         "Raft", "RaftTesting", "RaftLibUV", "RESP", "ExampleSupport", "ExampleServer", "KeyValueStore", "Counter", "LockService", "raft-kv",
         "raft-lock", "raft-counter",
+      ]
+    ),
+    .testTarget(
+      name: "RaftFileStorageTests",
+      dependencies: [
+        "Raft", "RaftTesting", "RaftFileStorage", "RaftLibUV", "file-storage-crash-child",
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .testTarget(name: "RaftLibUVTests", dependencies: ["Raft", "RaftTesting", "RaftLibUV", "raft-testnode"]),

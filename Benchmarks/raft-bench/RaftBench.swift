@@ -11,6 +11,8 @@ struct RaftBench: AsyncParsableCommand {
       subcommand prints a table, or with --json one JSON object per result line: \
       {"bench":..., "params":{...}, "ops_per_sec":..., "p50_us":..., "p99_us":..., ...}.
       """,
-    subcommands: [EngineBenchmark.self, NodeBenchmark.self, FailoverBenchmark.self, SnapshotBenchmark.self]
+    subcommands: [
+      EngineBenchmark.self, StorageBenchmark.self, NodeBenchmark.self, FailoverBenchmark.self, SnapshotBenchmark.self,
+    ]
   )
 }
