@@ -1,6 +1,7 @@
 import ExampleSupport
 import Foundation
 import Raft
+import RaftFileStorage
 import RaftLibUV
 
 /// Starts the nodes an example's command line asks for and serves until the process ends.
@@ -115,10 +116,14 @@ public enum ExampleServerMain {
     case .memory:
       return MemoryStorage()
     case .file:
-      _ = try DataDirectory.prepare(
+      let directory = try DataDirectory.prepare(
         layout.dataDirectory!, service: service, node: node, members: layout.members.map(\.id))
-      throw ServerSetupError(
-        "file storage is not part of this build yet; use --storage memory (--data-dir is checked and kept)")
+      let raftDirectory = directory.appendingPathComponent("raft").path
+      do {
+        return try FileStorage(directory: raftDirectory)
+      } catch {
+        throw ServerSetupError("--data-dir \(layout.dataDirectory!): \(error)")
+      }
     }
   }
 

@@ -81,20 +81,24 @@ struct EmbeddedClusterTests {
     let executable = try #require(ServerProcess.executable("raft-kv"))
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("raft-kv-dir-\(getpid())")
     defer { try? FileManager.default.removeItem(at: directory) }
-    func start(id: Int) throws -> ServerProcess {
-      let process = try ServerProcess(
-        executable: executable,
-        arguments: [
-          "--id", "\(id)", "--listen", "127.0.0.1:0", "--client", "127.0.0.1:0", "--peer", "\(3 - id)=127.0.0.1:1",
-          "--data-dir", directory.path,
-        ], logName: "raft-kv-dir\(id)")
-      process.process.waitUntilExit()
-      return process
+    let ports = freePorts(2)
+    func arguments(id: Int, client: UInt16) -> [String] {
+      [
+        "--id", "\(id)", "--listen", "127.0.0.1:0", "--client", "127.0.0.1:\(client)", "--peer",
+        "\(3 - id)=127.0.0.1:1",
+        "--data-dir", directory.path,
+      ]
     }
-    _ = try start(id: 1)  // claims the directory for node 1
-    let second = try start(id: 2)
+    // Node 1 claims the directory and runs on it.
+    let first = try ServerProcess(
+      executable: executable, arguments: arguments(id: 1, client: ports[0]), logName: "raft-kv-dir1")
+    _ = try callRetrying(port: ports[0], ["PING"])
+    let second = try ServerProcess(
+      executable: executable, arguments: arguments(id: 2, client: ports[1]), logName: "raft-kv-dir2")
+    second.process.waitUntilExit()
     #expect(second.process.terminationStatus != 0)
     #expect(second.log.contains("belongs to another cluster or node"), "\(second.log)")
+    withExtendedLifetime(first) {}
   }
 
   @Test func withoutAQuorumRequestsEndInTryAgain() throws {

@@ -11,10 +11,10 @@ struct KeyValueEndToEndTests {
       Issue.record("raft-kv is not built next to the test runner; run `swift build` first")
       return
     }
-    // Snapshots every 20 entries: the restarted node (memory storage, so it starts empty) can
-    // only catch up through a snapshot of the state machine.
+    // File storage, and snapshots every 20 entries: the restarted node recovers its files,
+    // restores its latest snapshot and catches up.
     let cluster = try ProcessCluster(
-      executable: executable, name: "raft-kv", environment: ["RAFT_EXAMPLES_SNAPSHOT_EVERY": "20"])
+      executable: executable, name: "raft-kv", environment: ["RAFT_EXAMPLES_SNAPSHOT_EVERY": "20"], fileStorage: true)
     let leader = try cluster.waitForLeader()
     let follower = [1, 2, 3].first { $0 != leader }!
     var acknowledged: [String: String] = [:]

@@ -13,9 +13,19 @@ final class ProcessCluster {
 
   /// Environment variables for every node.
   let environment: [String: String]
+  /// With file storage: node N keeps its state in `dataRoot/nodeN`.
+  let dataRoot: URL?
 
-  init(executable: URL, name: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
+  init(
+    executable: URL, name: String, extraArguments: [String] = [], environment: [String: String] = [:],
+    fileStorage: Bool = false
+  ) throws {
     self.environment = environment
+    dataRoot =
+      fileStorage
+      ? FileManager.default.temporaryDirectory.appendingPathComponent(
+        "\(name)-data-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+      : nil
     self.executable = executable
     self.name = name
     self.extraArguments = extraArguments
@@ -25,7 +35,10 @@ final class ProcessCluster {
     for id in 1...3 { try start(id) }
   }
 
-  deinit { for process in processes.values { process.kill9() } }
+  deinit {
+    for process in processes.values { process.kill9() }
+    if let dataRoot { try? FileManager.default.removeItem(at: dataRoot) }
+  }
 
   func clientPort(_ id: Int) -> UInt16 { clientPorts[id - 1] }
 
@@ -34,6 +47,7 @@ final class ProcessCluster {
       "--id", "\(id)", "--listen", "127.0.0.1:\(raftPorts[id - 1])", "--client", "127.0.0.1:\(clientPort(id))",
     ]
     for peer in 1...3 where peer != id { arguments += ["--peer", "\(peer)=127.0.0.1:\(raftPorts[peer - 1])"] }
+    if let dataRoot { arguments += ["--data-dir", dataRoot.appendingPathComponent("node\(id)").path] }
     return arguments + extraArguments
   }
 
