@@ -12,6 +12,10 @@ let package = Package(
     .executable(name: "raft-sim", targets: ["raft-sim"]),
     .executable(name: "raft-bench", targets: ["raft-bench"]),
     .executable(name: "raft-testnode", targets: ["raft-testnode"]),
+    .executable(name: "raft-kv", targets: ["raft-kv"]),
+    .executable(name: "raft-counter", targets: ["raft-counter"]),
+    .executable(name: "raft-lock", targets: ["raft-lock"]),
+    .plugin(name: "ExampleCluster", targets: ["ExampleCluster"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -81,8 +85,42 @@ let package = Package(
     ),
     // Counts heap allocations by wrapping malloc and friends; linked only into raft-bench.
     .target(name: "MallocCounter", path: "Benchmarks/MallocCounter"),
+    // Examples: three services that speak the Redis protocol (RESP2) over a RaftNode.
+    .target(name: "RESP", path: "Examples/RESP"),
+    .target(name: "ExampleSupport", dependencies: ["Raft", "RESP"], path: "Examples/ExampleSupport"),
+    .target(name: "KeyValueStore", dependencies: ["Raft", "RESP", "ExampleSupport"], path: "Examples/KeyValueStore"),
+    .target(name: "Counter", dependencies: ["Raft", "RESP", "ExampleSupport"], path: "Examples/Counter"),
+    .target(name: "LockService", dependencies: ["Raft", "RESP", "ExampleSupport"], path: "Examples/LockService"),
+    .target(
+      name: "ExampleServer",
+      dependencies: [
+        "Raft", "RaftLibUV", "RaftFileStorage", "RESP", "ExampleSupport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "DequeModule", package: "swift-collections"),
+      ],
+      path: "Examples/ExampleServer"
+    ),
+    // `swift package run-cluster`: a local multi-process cluster of an example.
+    .plugin(
+      name: "ExampleCluster",
+      capability: .command(
+        intent: .custom(verb: "run-cluster", description: "Build an example and run a local cluster of it, one process per node")
+      ),
+      path: "Plugins/ExampleCluster"
+    ),
+    .executableTarget(name: "raft-kv", dependencies: ["ExampleServer", "KeyValueStore"], path: "Examples/raft-kv"),
+    .executableTarget(name: "raft-counter", dependencies: ["ExampleServer", "Counter"], path: "Examples/raft-counter"),
+    .executableTarget(name: "raft-lock", dependencies: ["ExampleServer", "LockService"], path: "Examples/raft-lock"),
     .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"], resources: [.copy("testdata")]),
     .testTarget(name: "RaftTestingTests", dependencies: ["Raft", "RaftTesting"]),
+    .testTarget(
+      name: "ExamplesTests",
+      // The executables are dependencies so that `swift test` builds them for the end-to-end tests.
+      dependencies: [
+        "Raft", "RaftTesting", "RaftLibUV", "RESP", "ExampleSupport", "ExampleServer", "KeyValueStore", "Counter", "LockService", "raft-kv",
+        "raft-lock", "raft-counter",
+      ]
+    ),
     .testTarget(
       name: "RaftFileStorageTests",
       dependencies: [

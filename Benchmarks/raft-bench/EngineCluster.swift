@@ -17,6 +17,7 @@ struct EngineCluster {
     case outOfOrder(node: NodeID, expected: LogIndex, got: LogIndex)
     case wrongPayload(node: NodeID, index: LogIndex, bytes: Int, expected: Int)
     case notConverged(afterCycles: Int, applied: [LogIndex], lastIndex: LogIndex)
+    case readFailed(FailedRead)
 
     var description: String {
       switch self {
@@ -26,6 +27,7 @@ struct EngineCluster {
         "node \(node) applied \(bytes) bytes at \(index), expected \(expected)"
       case .notConverged(let cycles, let applied, let lastIndex):
         "nodes applied \(applied) after \(cycles) cycles; the leader's log ends at \(lastIndex)"
+      case .readFailed(let read): "read \(read.id) failed: \(read.error)"
       }
     }
   }
@@ -34,6 +36,8 @@ struct EngineCluster {
   private(set) var applied: [AppliedLog]
   private var inboxes: [[Message]]
   private var delivering: [Message] = []
+  /// Reads the nodes handed out as safe since the caller last emptied it (the read benchmark).
+  var readsServed: [ReadyRead] = []
   let payloadSize: Int
   static let leaderID: NodeID = 1
 
@@ -66,6 +70,12 @@ struct EngineCluster {
     try engines[0].propose(payload)
   }
 
+  /// Starts a linearizable read on node `node` (0 is the leader).
+  @inline(__always)
+  mutating func requestRead(_ id: ReadRequestID, on node: Int) throws(ReadError) {
+    try engines[node].requestRead(id)
+  }
+
   /// One pass over the nodes, leader first: each steps the messages waiting for it, then hands
   /// out work until it has none left, acknowledging every write at once.
   /// `leaderCommitted` sees each batch of entries the leader applies.
@@ -82,6 +92,8 @@ struct EngineCluster {
           try apply(ready.committedEntries, on: node)
           if node == 0 { leaderCommitted(ready.committedEntries) }
         }
+        if !ready.readsReady.isEmpty { readsServed.append(contentsOf: ready.readsReady) }
+        if let failed = ready.failedReads.first { throw Failure.readFailed(failed) }
         if let request = ready.persistence { engines[node].acknowledgePersisted(through: request.id) }
       }
     }

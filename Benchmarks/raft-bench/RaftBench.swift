@@ -12,7 +12,8 @@ struct RaftBench: AsyncParsableCommand {
       {"bench":..., "params":{...}, "ops_per_sec":..., "p50_us":..., "p99_us":..., ...}.
       """,
     subcommands: [
-      EngineBenchmark.self, StorageBenchmark.self, NodeBenchmark.self, FailoverBenchmark.self, SnapshotBenchmark.self,
+      EngineBenchmark.self, ReadBenchmark.self, StorageBenchmark.self, NodeBenchmark.self, FailoverBenchmark.self,
+      SnapshotBenchmark.self,
     ]
   )
 }

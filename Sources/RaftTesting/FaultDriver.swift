@@ -21,25 +21,28 @@ enum FaultProfile: String, CaseIterable, CustomStringConvertible {
       [
         (.propose, 400), (.partition, 30), (.blockOneWay, 20), (.healNetwork, 50), (.crashLeader, 25),
         (.crashAny, 25), (.restart, 60), (.pause, 20), (.resume, 50), (.changeNetwork, 20),
-        (.disconnectLeader, 40), (.disconnectAny, 10), (.reconnect, 50),
+        (.disconnectLeader, 40), (.disconnectAny, 10), (.reconnect, 50), (.read, 100), (.proposeViaFollower, 40),
+        (.transferLeadership, 10),
       ]
     case .leaderChurn:
       [
         (.propose, 450), (.partition, 10), (.blockOneWay, 10), (.healNetwork, 30), (.crashLeader, 80),
         (.crashAny, 20), (.restart, 120), (.pause, 10), (.resume, 30), (.changeNetwork, 10),
-        (.disconnectLeader, 40), (.reconnect, 60),
+        (.disconnectLeader, 40), (.reconnect, 60), (.read, 80), (.proposeViaFollower, 30), (.transferLeadership, 10),
       ]
     case .partitions:
       [
         (.propose, 400), (.partition, 80), (.blockOneWay, 50), (.healNetwork, 80), (.crashLeader, 15),
         (.crashAny, 15), (.restart, 40), (.pause, 10), (.resume, 30), (.changeNetwork, 10),
-        (.disconnectLeader, 30), (.disconnectAny, 20), (.reconnect, 50),
+        (.disconnectLeader, 30), (.disconnectAny, 20), (.reconnect, 50), (.read, 100), (.proposeViaFollower, 40),
+        (.transferLeadership, 10),
       ]
     case .lossy:
       [
         (.propose, 450), (.partition, 20), (.blockOneWay, 10), (.healNetwork, 40), (.crashLeader, 20),
         (.crashAny, 20), (.restart, 50), (.pause, 15), (.resume, 40), (.changeNetwork, 40),
-        (.disconnectLeader, 20), (.disconnectAny, 10), (.reconnect, 40),
+        (.disconnectLeader, 20), (.disconnectAny, 10), (.reconnect, 40), (.read, 100), (.proposeViaFollower, 40),
+        (.transferLeadership, 10),
       ]
     }
   }
@@ -48,18 +51,24 @@ enum FaultProfile: String, CaseIterable, CustomStringConvertible {
 enum FaultAction {
   case propose, partition, blockOneWay, healNetwork, crashLeader, crashAny, restart, pause, resume
   case changeNetwork, disconnectLeader, disconnectAny, reconnect
+  case read, proposeViaFollower, transferLeadership
 }
 
 /// Drives a simulation one random step at a time: let up to 50 ms pass, then maybe act.
+///
+/// Client proposals write registers of a ``RegisterStore`` (a few keys, each value unique), and
+/// client reads of them on any node are checked for linearizability as they are served.
 struct FaultDriver {
-  let simulation: Simulation<CommandLog>
+  let simulation: Simulation<RegisterStore>
   let profile: FaultProfile
   let baseNetwork: NetworkConditions
   var random: SeededGenerator
   private(set) var faults = FaultCounts()
+  private var writes = 0
 
   init(
-    simulation: Simulation<CommandLog>, profile: FaultProfile, baseNetwork: NetworkConditions, random: SeededGenerator
+    simulation: Simulation<RegisterStore>, profile: FaultProfile, baseNetwork: NetworkConditions,
+    random: SeededGenerator
   ) {
     self.simulation = simulation
     self.profile = profile
@@ -120,12 +129,34 @@ struct FaultDriver {
       faults.disconnects += 1
     case .reconnect:
       if let node = pickAny(of: nodes.filter { !simulation.isConnected($0) }) { simulation.connect(node) }
+    case .read:
+      for _ in 0..<[1, 1, 2, 4].randomElement(using: &random)! {
+        faults.reads += 1
+        _ = try? simulation.startRead(of: pickKey(), on: pick(nodes))
+      }
+    case .proposeViaFollower:
+      faults.forwardedProposals += 1
+      let followers = nodes.filter { simulation.isUp($0) && simulation.role(of: $0) == .follower }
+      _ = try? simulation.propose(nextWrite(), via: pickAny(of: followers) ?? pick(nodes))
+    case .transferLeadership:
+      if let leader = simulation.reachableLeader {
+        faults.transfers += 1
+        try? simulation.transferLeadership(from: leader, to: pick(nodes.filter { $0 != leader }))
+      }
     }
   }
 
+  /// A write of a fresh value to one of a few registers, so that reads see contention.
+  private mutating func nextWrite() -> [UInt8] {
+    writes += 1
+    return RegisterStore.write("v\(writes)", to: pickKey())
+  }
+
+  private mutating func pickKey() -> String { "k\(Int.random(in: 0..<3, using: &random))" }
+
   private mutating func propose() {
     faults.proposals += 1
-    let command = Array("c\(faults.proposals)".utf8)
+    let command = nextWrite()
     // Mostly to the leader, as a client that knows it; sometimes to anyone, which usually refuses.
     if Int.random(in: 0..<4, using: &random) > 0, let leader = simulation.reachableLeader {
       _ = try? simulation.propose(command, to: leader)

@@ -25,6 +25,9 @@ public enum Invariant: String, Hashable, Sendable, CaseIterable, CustomStringCon
   /// A command its proposer reported committed is never lost: in the end every node applied it
   /// at the index it was reported at.
   case committedProposalsKept
+  /// Every linearizable read returns the value of the latest write that completed before the
+  /// read began, or of a write concurrent with it (``LinearizabilityChecker``).
+  case linearizableReads
 
   public var description: String {
     switch self {
@@ -37,6 +40,7 @@ public enum Invariant: String, Hashable, Sendable, CaseIterable, CustomStringCon
     case .commitMonotonicity: "commit index monotonicity"
     case .applyOrder: "apply order (in order, once per lifetime)"
     case .committedProposalsKept: "no loss of a proposal reported committed"
+    case .linearizableReads: "linearizable reads (no stale read)"
     }
   }
 }

@@ -3,9 +3,11 @@ import Raft
 /// A randomized fault-injection run, entirely determined by its seed: the seed picks the engine
 /// options (backtracking strategy, pre-vote, check-quorum, batching and flow-control limits),
 /// the network's loss, duplication and delays, the disk's fsync latency and a mix of faults,
-/// then drives ``steps`` steps of client proposals, symmetric and one-way partitions, crashes
-/// and restarts (many aimed at the leader), pauses and changes of network conditions, with
-/// every safety property checked after every event. At the end it heals everything and checks
+/// then drives ``steps`` steps of client register writes (to the leader, or through a follower
+/// that forwards them), linearizable reads on any node, leadership transfers, symmetric and
+/// one-way partitions, crashes and restarts (many aimed at the leader), pauses and changes of
+/// network conditions, with every safety property checked after every event and every served
+/// read checked for linearizability (``Invariant/linearizableReads``). At the end it heals everything and checks
 /// that the cluster converges and kept every committed proposal
 /// (``Simulation/healAndVerify(timeoutTicks:)``).
 ///
@@ -33,9 +35,9 @@ public struct RandomizedScenario: Sendable {
     var random = SeededGenerator(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B)
     let profile = FaultProfile.allCases.randomElement(using: &random)!
     let options = drawOptions(for: profile, using: &random)
-    let simulation: Simulation<CommandLog>
+    let simulation: Simulation<RegisterStore>
     do {
-      simulation = try Simulation(options: options, seed: seed) { CommandLog() }
+      simulation = try Simulation(options: options, seed: seed) { RegisterStore() }
     } catch {
       preconditionFailure("the scenario drew invalid engine options: \(error)")
     }
@@ -52,7 +54,8 @@ public struct RandomizedScenario: Sendable {
       settings: "nodes=\(nodeCount) steps=\(steps) faults=\(profile) \(options.engine.summary)"
         + " fsync=\(options.fsyncLatency.lowerBound)...\(options.fsyncLatency.upperBound)ms network: \(options.network)",
       failure: failure, trace: simulation.fullTrace, committedProposals: simulation.checker.committedProposals.count,
-      faults: driver.faults, traffic: simulation.traffic, snapshots: simulation.snapshotActivity,
+      readsChecked: simulation.linearizability.readsChecked, faults: driver.faults, traffic: simulation.traffic,
+      snapshots: simulation.snapshotActivity,
       virtualTime: simulation.now,
       highestTerm: simulation.nodeIDs.map { simulation.term(of: $0) }.max() ?? .zero)
   }
@@ -105,6 +108,8 @@ public struct ScenarioOutcome: Sendable {
   public var trace: [String]?
   /// Proposals their proposer applied (and so reported committed), all checked kept.
   public var committedProposals: Int
+  /// Linearizable reads served, every one checked against the writes clients saw complete.
+  public var readsChecked: Int
   /// The faults the run injected.
   public var faults: FaultCounts
   /// What the nodes sent and what the network did with it.
@@ -122,7 +127,7 @@ public struct ScenarioOutcome: Sendable {
   /// One line: the seed, pass or fail, and the run's size.
   public var summary: String {
     let size =
-      "\(committedProposals) proposals committed, \(traffic.messages) messages (\(traffic.dropped) dropped,"
+      "\(committedProposals) proposals committed, \(readsChecked) reads checked, \(traffic.messages) messages (\(traffic.dropped) dropped,"
       + " \(traffic.duplicated) duplicated, \(traffic.blocked) blocked), term \(highestTerm), t=\(virtualTime)ms;"
       + " \(faults); \(snapshots)"
     if let failure { return "seed \(seed) FAILED: \(failure.reason) at t=\(failure.time): \(failure.detail)" }
@@ -150,6 +155,12 @@ public struct FaultCounts: Hashable, Sendable, CustomStringConvertible {
   public var networkChanges = 0
   /// Nodes detached from the network.
   public var disconnects = 0
+  /// Client reads attempted, on any node (those served are checked for linearizability).
+  public var reads = 0
+  /// Client proposals made through a follower, which forwards them to its leader.
+  public var forwardedProposals = 0
+  /// Leadership transfers asked of a leader.
+  public var transfers = 0
 
   /// No faults yet.
   public init() {}
@@ -157,6 +168,6 @@ public struct FaultCounts: Hashable, Sendable, CustomStringConvertible {
   public var description: String {
     "\(proposals) proposals, \(partitions) partitions, \(oneWayBlocks) one-way blocks, \(heals) heals,"
       + " \(crashes) crashes, \(restarts) restarts, \(pauses) pauses, \(networkChanges) network changes,"
-      + " \(disconnects) disconnects"
+      + " \(disconnects) disconnects, \(reads) reads, \(forwardedProposals) forwarded proposals, \(transfers) transfers"
   }
 }

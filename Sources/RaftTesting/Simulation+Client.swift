@@ -21,6 +21,7 @@ extension Simulation {
     }
     let term = nodes[position].engine.term
     nodes[position].pendingProposals[index] = term
+    recordWriteStarted(command)
     trace(node, .proposed(command, outcome: "index \(index) term \(term)"))
     queue.schedule(.flush(node: position, incarnation: nodes[position].incarnation), at: now)
     return Proposal(node: node, index: index, term: term)
@@ -174,6 +175,15 @@ extension Simulation {
       try submit(marker, expectedNodes: nodes.count, timeoutTicks: timeoutTicks)
     } catch let failure where failure.reason == .expectationFailed {
       try fail(.noProgress, "the healed cluster did not commit a command on every node: \(failure.detail)")
+    }
+    // A proposal forwarded before the healing may land after the marker: wait for it too.
+    let lastReported = checker.committedProposals.map(\.index).max() ?? .zero
+    let caughtUp = try run(timeoutTicks: timeoutTicks) { simulation in
+      simulation.nodeIDs.allSatisfy { simulation.appliedIndex(of: $0) >= lastReported }
+    }
+    if !caughtUp {
+      try fail(
+        .noProgress, "the healed cluster did not apply every proposal reported committed, through \(lastReported)")
     }
     do throws(InvariantViolation) {
       try checker.verifyCommittedProposals(on: nodeIDs) { node, index in

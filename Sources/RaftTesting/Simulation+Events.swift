@@ -62,6 +62,9 @@ extension Simulation {
     for chunk in ready.snapshotChunks { sendSnapshotChunk(chunk, from: position) }
     if let snapshot = ready.snapshotToRestore { try restoreSnapshot(snapshot, on: position) }
     for entry in ready.committedEntries { try apply(entry, on: position) }
+    if !ready.readsReady.isEmpty || !ready.failedReads.isEmpty || !ready.proposalOutcomes.isEmpty {
+      try handleClientOutputs(of: ready, on: position)
+    }
     if let request = ready.snapshotToTake { try takeSnapshot(request, on: position) }
   }
 
@@ -159,7 +162,7 @@ extension Simulation {
     if let term = nodes[position].pendingProposals.removeValue(forKey: entry.index), term == entry.term {
       // Only the leader of `term` creates entries of that term, so this is the proposal: its
       // client now hears it committed.
-      checker.recordCommittedProposal(entry)
+      reportCommitted(entry)
     }
   }
 

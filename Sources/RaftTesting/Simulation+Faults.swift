@@ -86,6 +86,7 @@ extension Simulation {
     nodes[position].pendingProposals = [:]
     nodes[position].incarnation += 1
     trace(node, .crashed(lostWrites: lostWrites))
+    abandonClientRequests(on: node)
   }
 
   /// Restarts a crashed `node` from its durable state, with a new engine and an empty state

@@ -56,6 +56,10 @@ public final class Simulation<Machine: StateMachine> {
   /// `blocked[from][to]`: messages on that link are lost (partitions).
   var blocked: [[Bool]]
   var eventsSinceFullScan = 0
+  /// Client reads, forwarded proposals, and the history the linearizability check runs on.
+  var clientRequests = ClientRequests()
+  /// What each pending client read runs against the state machine once it is safe.
+  var readQueries: [ReadRequestID: (Machine) -> RegisterValue?] = [:]
 
   /// Builds a cluster of `options.nodeCount` nodes; no time has passed yet.
   /// - Parameter machine: makes a node's empty state machine, at start and at every restart.

@@ -11,9 +11,11 @@ struct RaftSim: AsyncParsableCommand {
       Each seed drives one randomized run. The seed picks the engine options (backtracking \
       strategy, pre-vote, check-quorum, batching and flow-control limits), the network's loss, \
       duplication and delays, the disk's fsync latency and a fault mix, then drives client \
-      proposals, symmetric and one-way partitions, crashes that lose unsynced writes, restarts, \
-      pauses and message reordering. Every Raft safety property is checked after every event; \
-      at the end the cluster is healed and must commit a new command on every node and still \
+      register writes (to the leader and through followers, which forward them), linearizable \
+      reads on any node, leadership transfers, symmetric and one-way partitions, crashes that \
+      lose unsynced writes, restarts, pauses and message reordering. Every Raft safety property \
+      is checked after every event, and every read served is checked against the writes \
+      clients saw complete (no stale read); at the end the cluster is healed and must commit a new command on every node and still \
       hold every proposal it reported committed.
 
       Each failing seed is printed with its reason, its settings and the last events before \

@@ -128,7 +128,7 @@ struct TCPSourceAddressTests {
     try receiver.start(handler: { if case .received(let message) = $0 { received.withLock { $0.append(message) } } })
     try sender.start(handler: { _ in })
     try misconfigured.start(handler: { _ in })
-    let ping = Message(from: 2, to: 1, term: 1, body: .heartbeatResponse)
+    let ping = Message(from: 2, to: 1, term: 1, body: .heartbeatResponse(HeartbeatResponse()))
     try await waitUntil("a message from node 2") {
       sender.send([ping])
       return received.value.contains(ping)

@@ -11,6 +11,12 @@ public enum FrameKind: UInt8, Sendable, CaseIterable {
   case appendResponse = 4
   case heartbeat = 5
   case heartbeatResponse = 6
+  // Reads, forwarding and leadership transfer start at 16, leaving 7–15 to the snapshot kinds.
+  case readIndex = 16
+  case readIndexResponse = 17
+  case forwardedProposals = 18
+  case forwardedProposalsResponse = 19
+  case timeoutNow = 20
   case installSnapshot = 7
   case snapshotResponse = 8
 

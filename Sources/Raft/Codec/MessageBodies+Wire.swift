@@ -16,13 +16,15 @@ extension VoteRequest: WireBody {
     writer.write(isPreVote)
     writer.write(lastLogIndex.rawValue)
     writer.write(lastLogTerm.rawValue)
+    writer.write(isLeadershipTransfer)
   }
 
   public static func decode(from reader: inout WireReader) throws(DecodeError) -> VoteRequest {
     VoteRequest(
       isPreVote: try reader.readBool(field: "VoteRequest.isPreVote"),
       lastLogIndex: try reader.readLogIndex(field: "VoteRequest.lastLogIndex"),
-      lastLogTerm: Term(try reader.readUInt64()))
+      lastLogTerm: Term(try reader.readUInt64()),
+      isLeadershipTransfer: try reader.readBool(field: "VoteRequest.isLeadershipTransfer"))
   }
 }
 
@@ -144,9 +146,13 @@ extension AppendResponse: WireBody {
 }
 
 extension Heartbeat: WireBody {
-  public func encode(to writer: inout WireWriter) { writer.write(commitIndex.rawValue) }
+  public func encode(to writer: inout WireWriter) {
+    writer.write(commitIndex.rawValue)
+    writer.write(readContext)
+  }
 
   public static func decode(from reader: inout WireReader) throws(DecodeError) -> Heartbeat {
-    Heartbeat(commitIndex: try reader.readLogIndex(field: "Heartbeat.commitIndex"))
+    Heartbeat(
+      commitIndex: try reader.readLogIndex(field: "Heartbeat.commitIndex"), readContext: try reader.readUInt64())
   }
 }

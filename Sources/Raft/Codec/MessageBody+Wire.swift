@@ -11,6 +11,11 @@ extension MessageBody {
     case .appendResponse: .appendResponse
     case .heartbeat: .heartbeat
     case .heartbeatResponse: .heartbeatResponse
+    case .readIndex: .readIndex
+    case .readIndexResponse: .readIndexResponse
+    case .forwardedProposals: .forwardedProposals
+    case .forwardedProposalsResponse: .forwardedProposalsResponse
+    case .timeoutNow: .timeoutNow
     case .installSnapshot: .installSnapshot
     case .snapshotResponse: .snapshotResponse
     }
@@ -23,7 +28,12 @@ extension MessageBody {
     case .appendEntries(let body): body.encode(to: &writer)
     case .appendResponse(let body): body.encode(to: &writer)
     case .heartbeat(let body): body.encode(to: &writer)
-    case .heartbeatResponse: break
+    case .heartbeatResponse(let body): body.encode(to: &writer)
+    case .readIndex(let body): body.encode(to: &writer)
+    case .readIndexResponse(let body): body.encode(to: &writer)
+    case .forwardedProposals(let body): body.encode(to: &writer)
+    case .forwardedProposalsResponse(let body): body.encode(to: &writer)
+    case .timeoutNow: break
     case .installSnapshot(let body): body.encode(to: &writer)
     case .snapshotResponse(let body): body.encode(to: &writer)
     }
@@ -37,7 +47,12 @@ extension MessageBody {
     case .appendEntries: .appendEntries(try .decode(from: &reader))
     case .appendResponse: .appendResponse(try .decode(from: &reader))
     case .heartbeat: .heartbeat(try .decode(from: &reader))
-    case .heartbeatResponse: .heartbeatResponse
+    case .heartbeatResponse: .heartbeatResponse(try .decode(from: &reader))
+    case .readIndex: .readIndex(try .decode(from: &reader))
+    case .readIndexResponse: .readIndexResponse(try .decode(from: &reader))
+    case .forwardedProposals: .forwardedProposals(try .decode(from: &reader))
+    case .forwardedProposalsResponse: .forwardedProposalsResponse(try .decode(from: &reader))
+    case .timeoutNow: .timeoutNow
     case .installSnapshot: .installSnapshot(try .decode(from: &reader))
     case .snapshotResponse: .snapshotResponse(try .decode(from: &reader))
     case .handshake: nil

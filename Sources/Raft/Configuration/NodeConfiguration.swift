@@ -32,6 +32,9 @@ public struct NodeConfiguration: Sendable {
   public let maxUncommittedBytes: Int
   /// How a leader finds where a follower's log diverges.
   public let backtracking: any LogBacktracking
+  /// A follower hands proposals made with ``RaftEngine/propose(_:id:)`` to the leader it knows
+  /// of; when off, it refuses them with ``ProposalError/notLeader(leaderHint:)``.
+  public let forwardProposals: Bool
   /// Take a snapshot once this many entries were applied since the last one; nil never takes
   /// one (the default: the state machine must implement snapshots, see ``StateMachine``).
   /// The log is compacted only behind a snapshot, so without one it grows without bound.
@@ -60,6 +63,7 @@ public struct NodeConfiguration: Sendable {
     maxInflightBytes: Int = 16 << 20,
     maxUncommittedBytes: Int = 64 << 20,
     backtracking: any LogBacktracking = ConflictHintBacktracking(),
+    forwardProposals: Bool = true,
     snapshotThreshold: Int? = nil,
     snapshotTrailingEntries: Int = 1024,
     maxSnapshotChunkBytes: Int = 1 << 20
@@ -107,6 +111,7 @@ public struct NodeConfiguration: Sendable {
     self.maxInflightBytes = maxInflightBytes
     self.maxUncommittedBytes = maxUncommittedBytes
     self.backtracking = backtracking
+    self.forwardProposals = forwardProposals
     self.snapshotThreshold = snapshotThreshold
     self.snapshotTrailingEntries = snapshotTrailingEntries
     self.maxSnapshotChunkBytes = maxSnapshotChunkBytes

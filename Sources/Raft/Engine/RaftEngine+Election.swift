@@ -13,7 +13,9 @@ extension RaftEngine {
       case .voteRequest(let request):
         // A follower that heard from its leader within an election timeout ignores vote
         // requests: a node returning from a partition must not disrupt a healthy leader.
-        if configuration.checkQuorum, leader != nil, electionElapsed < configuration.electionTimeoutTicks {
+        if configuration.checkQuorum, leader != nil, electionElapsed < configuration.electionTimeoutTicks,
+          !request.isLeadershipTransfer
+        {
           return false
         }
         if request.isPreVote { return true }
@@ -33,7 +35,9 @@ extension RaftEngine {
       case .appendEntries, .heartbeat, .installSnapshot:
         // A stale leader (its partition healed) learns the new term from our answer and steps
         // down; with pre-vote it could otherwise keep its followers' terms from ever moving on.
-        if configuration.checkQuorum || configuration.preVote { send(.heartbeatResponse, to: message.from) }
+        if configuration.checkQuorum || configuration.preVote {
+          send(.heartbeatResponse(HeartbeatResponse()), to: message.from)
+        }
       case .voteRequest(let request) where request.isPreVote:
         send(.voteResponse(VoteResponse(isPreVote: true, granted: false)), to: message.from)
       default:
@@ -114,7 +118,7 @@ extension RaftEngine {
     if configuration.quorum == 1 { becomeCandidate() }
   }
 
-  private mutating func becomeCandidate() {
+  mutating func becomeCandidate(isLeadershipTransfer: Bool = false) {
     term = term.next
     votedFor = id
     role = .candidate
@@ -123,7 +127,9 @@ extension RaftEngine {
     resetElectionTimer()
     votes = [id: true]
     statistics.electionsStarted += 1
-    let request = VoteRequest(isPreVote: false, lastLogIndex: log.lastIndex, lastLogTerm: log.lastTerm)
+    let request = VoteRequest(
+      isPreVote: false, lastLogIndex: log.lastIndex, lastLogTerm: log.lastTerm,
+      isLeadershipTransfer: isLeadershipTransfer)
     for peer in configuration.peers {
       send(.voteRequest(request), to: peer)
     }
@@ -153,6 +159,9 @@ extension RaftEngine {
     progress = [:]
     uncommittedBytes = 0
     needsBroadcast = false
+    transfer = nil
+    abandonUnconfirmedReads()
+    if !forwarding.awaiting.isEmpty { abandonForwardedProposals() }
   }
 
   mutating func tickLeader() {

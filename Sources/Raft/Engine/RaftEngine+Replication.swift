@@ -57,7 +57,7 @@ extension RaftEngine {
       // Capped at what the follower holds, so it can commit without a consistency check.
       let commit = min(peerProgress.matchIndex, commitIndex)
       statistics.appendMessagesSent += 1
-      send(.heartbeat(Heartbeat(commitIndex: commit)), to: peer)
+      send(.heartbeat(Heartbeat(commitIndex: commit, readContext: reads.latestContext)), to: peer)
     }
   }
 
@@ -204,6 +204,6 @@ extension RaftEngine {
 
   mutating func handleHeartbeat(_ heartbeat: Heartbeat, from leaderID: NodeID) {
     commit(through: min(heartbeat.commitIndex, log.lastIndex))
-    send(.heartbeatResponse, to: leaderID)
+    send(.heartbeatResponse(HeartbeatResponse(readContext: heartbeat.readContext)), to: leaderID)
   }
 }

@@ -45,6 +45,10 @@ public struct RaftEngine: Sendable {
   var progress: [NodeID: Progress] = [:]
   var uncommittedBytes = 0
   var needsBroadcast = false
+  // Client requests beyond the leader's own proposals.
+  var reads = ReadIndexState()
+  var forwarding = ForwardingState()
+  var transfer: LeadershipTransferState?
 
   // Persistence bookkeeping.
   var submittedHardState: HardState
@@ -112,6 +116,9 @@ public struct RaftEngine: Sendable {
 
   /// Advances the logical clock by one tick.
   public mutating func tick() {
+    if !reads.pending.isEmpty { tickReads() }
+    if !forwarding.awaiting.isEmpty { tickForwarding() }
+    if transfer != nil { tickLeadershipTransfer() }
     if role == .leader {
       tickLeader()
     } else {
@@ -132,6 +139,7 @@ public struct RaftEngine: Sendable {
   @discardableResult
   public mutating func propose(_ command: [UInt8]) throws(ProposalError) -> LogIndex {
     guard role == .leader else { throw .notLeader(leaderHint: leader) }
+    if let transfer { throw .leadershipTransferInProgress(to: transfer.target) }
     let limit = configuration.maxUncommittedBytes
     if uncommittedBytes > 0 && uncommittedBytes + command.count > limit {
       throw .uncommittedLogFull(limitBytes: limit)
@@ -162,9 +170,21 @@ public struct RaftEngine: Sendable {
     case .appendResponse(let response):
       guard role == .leader else { return }
       handleAppendResponse(response, from: message.from)
-    case .heartbeatResponse:
+      if transfer != nil { continueLeadershipTransfer(after: message.from) }
+    case .heartbeatResponse(let response):
       guard role == .leader else { return }
       handleHeartbeatResponse(from: message.from)
+      recordReadAcknowledgement(response.readContext, from: message.from)
+    case .readIndex(let request):
+      handleReadIndexRequest(request, from: message.from)
+    case .readIndexResponse(let response):
+      handleReadIndexResponse(response, from: message.from)
+    case .forwardedProposals(let forwarded):
+      handleForwardedProposals(forwarded, from: message.from)
+    case .forwardedProposalsResponse(let response):
+      handleForwardedProposalsResponse(response)
+    case .timeoutNow:
+      handleTimeoutNow()
     case .installSnapshot(let chunk):
       followLeader(message.from)
       handleInstallSnapshot(chunk, from: message.from)
@@ -185,6 +205,8 @@ public struct RaftEngine: Sendable {
 
   /// Collects the work produced since the last call.
   public mutating func ready() -> Ready {
+    if !reads.pending.isEmpty { advanceReads() }
+    if !forwarding.outgoing.isEmpty { sendForwardedProposals() }
     if needsBroadcast {
       needsBroadcast = false
       if role == .leader { broadcastAppend(sendIfEmpty: false) }
@@ -204,14 +226,24 @@ public struct RaftEngine: Sendable {
       committedEntries = Array(log.entries(in: (appliedIndex + 1)...applicable))
       appliedIndex = applicable
     }
+    var clientOutputs: ClientOutputs?
+    if !reads.isIdle || !forwarding.outcomes.isEmpty {
+      let readOutputs = takeReadOutputs()
+      let outputs = ClientOutputs(
+        readsReady: readOutputs.ready, failedReads: readOutputs.failed, proposalOutcomes: takeProposalOutcomes())
+      if !outputs.isEmpty { clientOutputs = outputs }
+    }
     let snapshotToTake = configuration.snapshotThreshold == nil ? nil : takeSnapshotRequest()
     // Built once from its parts: filling in a Ready field by field copied it twice per call.
     guard snapshotToRestore != nil || snapshotToTake != nil || !snapshotBookkeeping.outgoingChunks.isEmpty else {
-      return Ready(persistence: persistence, messages: messages, committedEntries: committedEntries)
+      return Ready(
+        persistence: persistence, messages: messages, committedEntries: committedEntries, clientOutputs: clientOutputs)
     }
-    return Ready(
+    var ready = Ready(
       persistence: persistence, messages: messages, committedEntries: committedEntries,
       snapshotToRestore: snapshotToRestore, snapshotToTake: snapshotToTake, snapshotChunks: takeSnapshotChunks())
+    ready.clientOutputs = clientOutputs
+    return ready
   }
 
   /// Storage reports that every request up to and including `id` is durable.

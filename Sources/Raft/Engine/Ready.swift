@@ -77,11 +77,12 @@ private final class SnapshotStoragePart: Sendable {
 /// What the engine asks its caller to do after the inputs since the last call to
 /// ``RaftEngine/ready()``.
 ///
-/// Do the parts independently, in any order, with one exception: restore ``snapshotToRestore``,
-/// then apply `committedEntries`, then take ``snapshotToTake``. `messages` and
-/// `snapshotChunks` are already safe to send (the engine itself holds back any message that
-/// depends on unacknowledged persistence), and `committedEntries` are committed and durable
-/// locally.
+/// Do the parts independently, in any order, with these exceptions: restore
+/// ``snapshotToRestore``, then apply `committedEntries`, then take ``snapshotToTake``, and run
+/// `readsReady` only after applying this Ready's `committedEntries` (and every earlier one's).
+/// `messages` and `snapshotChunks` are already safe to send (the engine itself holds back any
+/// message that depends on unacknowledged persistence), and `committedEntries` are committed
+/// and durable locally.
 public struct Ready: Sendable {
   /// Write this, then acknowledge it.
   public var persistence: PersistenceRequest?
@@ -115,22 +116,73 @@ public struct Ready: Sendable {
     set { snapshotWork = SnapshotWork.make(restore: snapshotToRestore, take: snapshotToTake, chunks: newValue) }
   }
 
+  /// Linearizable reads (``RaftEngine/requestRead(_:)``) that are now safe: run each against the
+  /// state machine once `committedEntries` are applied. Each read appears here or in
+  /// `failedReads` exactly once.
+  public var readsReady: [ReadyRead] {
+    get { clientOutputs?.readsReady ?? [] }
+    set { updateClientOutputs { $0.readsReady = newValue } }
+  }
+  /// Reads the engine gave up on, never served; every ``ReadError`` is retryable.
+  public var failedReads: [FailedRead] {
+    get { clientOutputs?.failedReads ?? [] }
+    set { updateClientOutputs { $0.failedReads = newValue } }
+  }
+  /// What became of proposals this node forwarded to the leader (``RaftEngine/propose(_:id:)``).
+  public var proposalOutcomes: [ProposalOutcome] {
+    get { clientOutputs?.proposalOutcomes ?? [] }
+    set { updateClientOutputs { $0.proposalOutcomes = newValue } }
+  }
+
+  /// The three outputs above, nil when all are empty (nearly every Ready): copying and
+  /// destroying a Ready then costs no reference counting for them.
+  var clientOutputs: ClientOutputs?
+
   /// The work of one call to ``RaftEngine/ready()``.
   public init(
     persistence: PersistenceRequest? = nil, messages: [Message] = [], committedEntries: [LogEntry] = [],
     snapshotToRestore: SnapshotMetadata? = nil, snapshotToTake: SnapshotRequest? = nil,
-    snapshotChunks: [OutgoingSnapshotChunk] = []
+    snapshotChunks: [OutgoingSnapshotChunk] = [], readsReady: [ReadyRead] = [], failedReads: [FailedRead] = [],
+    proposalOutcomes: [ProposalOutcome] = []
   ) {
     self.persistence = persistence
     self.messages = messages
     self.committedEntries = committedEntries
     self.snapshotWork = SnapshotWork.make(restore: snapshotToRestore, take: snapshotToTake, chunks: snapshotChunks)
+    let outputs = ClientOutputs(readsReady: readsReady, failedReads: failedReads, proposalOutcomes: proposalOutcomes)
+    self.clientOutputs = outputs.isEmpty ? nil : outputs
+  }
+
+  /// The engine's hot path: no snapshot work, client outputs already packed.
+  init(
+    persistence: PersistenceRequest?, messages: [Message], committedEntries: [LogEntry], clientOutputs: ClientOutputs?
+  ) {
+    self.persistence = persistence
+    self.messages = messages
+    self.committedEntries = committedEntries
+    self.snapshotWork = nil
+    self.clientOutputs = clientOutputs
   }
 
   /// Whether there is nothing to do.
   public var isEmpty: Bool {
-    persistence == nil && messages.isEmpty && committedEntries.isEmpty && snapshotWork == nil
+    persistence == nil && messages.isEmpty && committedEntries.isEmpty && snapshotWork == nil && clientOutputs == nil
   }
+
+  private mutating func updateClientOutputs(_ change: (inout ClientOutputs) -> Void) {
+    var outputs = clientOutputs ?? ClientOutputs()
+    change(&outputs)
+    clientOutputs = outputs.isEmpty ? nil : outputs
+  }
+}
+
+/// The outputs of client requests beyond the leader's own proposals.
+struct ClientOutputs: Sendable, Equatable {
+  var readsReady: [ReadyRead] = []
+  var failedReads: [FailedRead] = []
+  var proposalOutcomes: [ProposalOutcome] = []
+
+  var isEmpty: Bool { readsReady.isEmpty && failedReads.isEmpty && proposalOutcomes.isEmpty }
 }
 
 /// The snapshot parts of a ``Ready``, boxed.

@@ -22,7 +22,17 @@ public enum MessageBody: Hashable, Sendable {
   case appendEntries(AppendEntries)
   case appendResponse(AppendResponse)
   case heartbeat(Heartbeat)
-  case heartbeatResponse
+  case heartbeatResponse(HeartbeatResponse)
+  /// A follower asks the leader to confirm reads (ReadIndex).
+  case readIndex(ReadIndexRequest)
+  /// The leader's answer to ``readIndex(_:)``.
+  case readIndexResponse(ReadIndexResponse)
+  /// A follower hands client proposals to the leader.
+  case forwardedProposals(ForwardedProposals)
+  /// The leader's answer to ``forwardedProposals(_:)``.
+  case forwardedProposalsResponse(ForwardedProposalsResponse)
+  /// The leader tells the target of a leadership transfer to campaign now.
+  case timeoutNow
   /// A chunk of the leader's snapshot.
   case installSnapshot(InstallSnapshot)
   /// A follower's answer to a snapshot chunk.
@@ -37,6 +47,11 @@ public enum MessageBody: Hashable, Sendable {
     case .appendResponse: "AppResp"
     case .heartbeat: "Heartbeat"
     case .heartbeatResponse: "HeartbeatResp"
+    case .readIndex: "ReadIndex"
+    case .readIndexResponse: "ReadIndexResp"
+    case .forwardedProposals: "Forward"
+    case .forwardedProposalsResponse: "ForwardResp"
+    case .timeoutNow: "TimeoutNow"
     case .installSnapshot: "Snap"
     case .snapshotResponse: "SnapResp"
     }
@@ -45,7 +60,7 @@ public enum MessageBody: Hashable, Sendable {
   var details: String {
     switch self {
     case .voteRequest(let request):
-      " last=\(request.lastLogIndex)@\(request.lastLogTerm)"
+      " last=\(request.lastLogIndex)@\(request.lastLogTerm)" + (request.isLeadershipTransfer ? " transfer" : "")
     case .voteResponse(let response):
       response.granted ? " granted" : " rejected"
     case .appendEntries(let append):
@@ -57,8 +72,14 @@ public enum MessageBody: Hashable, Sendable {
       case .rejected(let rejectedIndex, let hint):
         " rejected prev=\(rejectedIndex)" + (hint.map { " hint=\($0)" } ?? "")
       }
-    case .heartbeat(let heartbeat): " commit=\(heartbeat.commitIndex)"
-    case .heartbeatResponse: ""
+    case .heartbeat(let heartbeat):
+      " commit=\(heartbeat.commitIndex)" + (heartbeat.readContext == 0 ? "" : " ctx=\(heartbeat.readContext)")
+    case .heartbeatResponse(let response): response.readContext == 0 ? "" : " ctx=\(response.readContext)"
+    case .readIndex(let request): " reads=\(request.reads.count)"
+    case .readIndexResponse(let response): " reads=\(response.reads.count) \(response.result)"
+    case .forwardedProposals(let forwarded): " proposals=\(forwarded.proposals.count)"
+    case .forwardedProposalsResponse(let response): " outcomes=\(response.outcomes.count)"
+    case .timeoutNow: ""
     case .installSnapshot(let chunk):
       " \(chunk.metadata.lastIncludedIndex)@\(chunk.metadata.lastIncludedTerm) offset=\(chunk.offset)"
         + " bytes=\(chunk.data.count)/\(chunk.metadata.size)"
@@ -74,11 +95,16 @@ public struct VoteRequest: Hashable, Sendable {
   public var isPreVote: Bool
   public var lastLogIndex: LogIndex
   public var lastLogTerm: Term
+  /// The candidate campaigns because the leader asked it to (``MessageBody/timeoutNow``): voters
+  /// that recently heard from that leader still consider it, instead of ignoring it to protect
+  /// the leader (check-quorum's leader stickiness).
+  public var isLeadershipTransfer: Bool
 
-  public init(isPreVote: Bool, lastLogIndex: LogIndex, lastLogTerm: Term) {
+  public init(isPreVote: Bool, lastLogIndex: LogIndex, lastLogTerm: Term, isLeadershipTransfer: Bool = false) {
     self.isPreVote = isPreVote
     self.lastLogIndex = lastLogIndex
     self.lastLogTerm = lastLogTerm
+    self.isLeadershipTransfer = isLeadershipTransfer
   }
 }
 
@@ -149,6 +175,20 @@ public struct ConflictHint: Hashable, Sendable, CustomStringConvertible {
 /// hold, so a follower can commit from it without the consistency check.
 public struct Heartbeat: Hashable, Sendable {
   public var commitIndex: LogIndex
+  /// The leader's latest read round (0: none yet). The follower echoes it, and an echo of a
+  /// round proves the follower still accepted this leader after that round began (ReadIndex).
+  public var readContext: UInt64
 
-  public init(commitIndex: LogIndex) { self.commitIndex = commitIndex }
+  public init(commitIndex: LogIndex, readContext: UInt64 = 0) {
+    self.commitIndex = commitIndex
+    self.readContext = readContext
+  }
+}
+
+/// The follower's answer to a ``Heartbeat``.
+public struct HeartbeatResponse: Hashable, Sendable {
+  /// The ``Heartbeat/readContext`` of the heartbeat answered.
+  public var readContext: UInt64
+
+  public init(readContext: UInt64 = 0) { self.readContext = readContext }
 }

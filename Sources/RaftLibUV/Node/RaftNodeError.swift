@@ -35,6 +35,11 @@ public enum RaftNodeError: Error, Hashable, Sendable, CustomStringConvertible {
     switch error {
     case .notLeader(let leader): self = .notLeader(leaderHint: leader)
     case .uncommittedLogFull(let limit): self = .uncommittedLogFull(limitBytes: limit)
+    case .noLeader: self = .notLeader(leaderHint: nil)
+    // Leadership is moving to `target`: the client retries there.
+    case .leadershipTransferInProgress(let target): self = .notLeader(leaderHint: target)
+    // Only forwarded proposals end so, and the node proposes on the leader only.
+    case .forwardedOutcomeUnknown: self = .notLeader(leaderHint: nil)
     }
   }
 

@@ -29,7 +29,34 @@ enum CodecSamples {
         result: .rejected(
           rejectedIndex: 5, hint: ConflictHint(conflictTerm: nil, firstIndexOfConflictTerm: 0, lastLogIndex: 4)))),
     .heartbeat(Heartbeat(commitIndex: 42)),
-    .heartbeatResponse,
+    .heartbeat(Heartbeat(commitIndex: 42, readContext: UInt64.max)),
+    .heartbeatResponse(HeartbeatResponse()),
+    .heartbeatResponse(HeartbeatResponse(readContext: 7)),
+    .voteRequest(VoteRequest(isPreVote: false, lastLogIndex: 7, lastLogTerm: 3, isLeadershipTransfer: true)),
+    .readIndex(ReadIndexRequest(reads: [])),
+    .readIndex(ReadIndexRequest(reads: [1, 2, ReadRequestID(UInt64.max)])),
+    .readIndexResponse(ReadIndexResponse(reads: [3], result: .confirmed(readIndex: 9))),
+    .readIndexResponse(ReadIndexResponse(reads: [3, 4], result: .refused(.noLeader))),
+    .readIndexResponse(ReadIndexResponse(reads: [3], result: .refused(.notLeader(leaderHint: 2)))),
+    .readIndexResponse(ReadIndexResponse(reads: [3], result: .refused(.notLeader(leaderHint: nil)))),
+    .readIndexResponse(ReadIndexResponse(reads: [3], result: .refused(.leadershipLost))),
+    .readIndexResponse(ReadIndexResponse(reads: [3], result: .refused(.timedOut(ticks: 10)))),
+    .forwardedProposals(ForwardedProposals(proposals: [])),
+    .forwardedProposals(
+      ForwardedProposals(proposals: [
+        ForwardedProposal(id: 1, command: []), ForwardedProposal(id: 2, command: Array("x=1".utf8)),
+      ])),
+    .forwardedProposalsResponse(
+      ForwardedProposalsResponse(outcomes: [
+        ProposalOutcome(id: 1, result: .appended(index: 5, term: 2)),
+        ProposalOutcome(id: 2, result: .failed(.notLeader(leaderHint: 3))),
+        ProposalOutcome(id: 3, result: .failed(.notLeader(leaderHint: nil))),
+        ProposalOutcome(id: 4, result: .failed(.uncommittedLogFull(limitBytes: 1 << 20))),
+        ProposalOutcome(id: 5, result: .failed(.noLeader)),
+        ProposalOutcome(id: 6, result: .failed(.leadershipTransferInProgress(to: 2))),
+        ProposalOutcome(id: 7, result: .failed(.forwardedOutcomeUnknown)),
+      ])),
+    .timeoutNow,
     .installSnapshot(InstallSnapshot(metadata: snapshot, offset: 0, data: [])),
     .installSnapshot(InstallSnapshot(metadata: snapshot, offset: 1 << 40, data: Array(repeating: 0x5A, count: 70_000))),
     .snapshotResponse(SnapshotResponse(metadata: snapshot, result: .received(offset: 12))),
@@ -131,7 +158,7 @@ struct FrameCodecTests {
     }
     #expect(throws: DecodeError.unknownKind(63)) { try decodeRaw(version: 1, kind: 63, body: []) }
     #expect(throws: DecodeError.trailingBytes(count: 1)) {
-      try decodeRaw(version: 1, kind: 6, body: [UInt8](repeating: 0, count: 25))
+      try decodeRaw(version: 1, kind: FrameKind.timeoutNow.rawValue, body: [UInt8](repeating: 0, count: 25))
     }
   }
 

@@ -50,6 +50,8 @@ enum TranscriptFormat {
       return " commit=\(heartbeat.commitIndex)"
     case .heartbeatResponse:
       return ""
+    case .readIndex, .readIndexResponse, .forwardedProposals, .forwardedProposalsResponse, .timeoutNow:
+      return ""
     case .installSnapshot(let chunk):
       return " snapshot=\(chunk.metadata.lastIncludedIndex)@\(chunk.metadata.lastIncludedTerm)"
         + " offset=\(chunk.offset) bytes=\(chunk.data.count)/\(chunk.metadata.size)"

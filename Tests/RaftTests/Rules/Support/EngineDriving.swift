@@ -5,6 +5,9 @@ struct EngineOutput {
   var messages: [Message] = []
   var committed: [LogEntry] = []
   var writes: [PersistenceRequest] = []
+  var readsReady: [ReadyRead] = []
+  var failedReads: [FailedRead] = []
+  var proposalOutcomes: [ProposalOutcome] = []
   var snapshotChunks: [OutgoingSnapshotChunk] = []
   var restoredSnapshots: [SnapshotMetadata] = []
   var snapshotsToTake: [SnapshotRequest] = []
@@ -24,6 +27,9 @@ extension RaftEngine {
       if ready.isEmpty { return output }
       output.messages += ready.messages
       output.committed += ready.committedEntries
+      output.readsReady += ready.readsReady
+      output.failedReads += ready.failedReads
+      output.proposalOutcomes += ready.proposalOutcomes
       output.snapshotChunks += ready.snapshotChunks
       output.restoredSnapshots += ready.snapshotToRestore.map { [$0] } ?? []
       output.snapshotsToTake += ready.snapshotToTake.map { [$0] } ?? []
@@ -49,6 +55,9 @@ extension RaftEngine {
       output.messages += more.messages
       output.committed += more.committed
       output.writes += more.writes
+      output.readsReady += more.readsReady
+      output.failedReads += more.failedReads
+      output.proposalOutcomes += more.proposalOutcomes
       output.snapshotChunks += more.snapshotChunks
       output.restoredSnapshots += more.restoredSnapshots
       output.snapshotsToTake += more.snapshotsToTake

@@ -20,6 +20,7 @@ struct EngineSetup {
   var maxInflightBytes = 16 << 20
   var maxUncommittedBytes = 64 << 20
   var backtracking: any LogBacktracking = ConflictHintBacktracking()
+  var forwardProposals = true
   var seed: UInt64 = 1
   var snapshot: SnapshotMetadata?
   var snapshotThreshold: Int?
@@ -32,7 +33,8 @@ struct EngineSetup {
       heartbeatIntervalTicks: heartbeatIntervalTicks, preVote: preVote, checkQuorum: checkQuorum,
       maxEntriesPerAppend: maxEntriesPerAppend, maxBytesPerAppend: maxBytesPerAppend,
       maxInflightAppends: maxInflightAppends, maxInflightBytes: maxInflightBytes,
-      maxUncommittedBytes: maxUncommittedBytes, backtracking: backtracking, snapshotThreshold: snapshotThreshold,
+      maxUncommittedBytes: maxUncommittedBytes, backtracking: backtracking, forwardProposals: forwardProposals,
+      snapshotThreshold: snapshotThreshold,
       snapshotTrailingEntries: snapshotTrailingEntries, maxSnapshotChunkBytes: maxSnapshotChunkBytes)
   }
 

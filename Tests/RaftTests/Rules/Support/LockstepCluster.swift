@@ -10,6 +10,10 @@ struct LockstepCluster {
   private(set) var inFlight: [Message] = []
   /// What each node handed out to apply, in order.
   private(set) var applied: [[LogEntry]]
+  /// What each node handed out as linearizable reads, failed reads and forwarded outcomes.
+  private(set) var readsReady: [[ReadyRead]]
+  private(set) var failedReads: [[FailedRead]]
+  private(set) var proposalOutcomes: [[ProposalOutcome]]
   /// Every message sent and every tick, in order, for comparing runs.
   private(set) var trace: [String] = []
   /// Nodes whose messages in both directions are lost.
@@ -26,6 +30,9 @@ struct LockstepCluster {
       return try setup.engine()
     }
     applied = Array(repeating: [], count: size)
+    readsReady = Array(repeating: [], count: size)
+    failedReads = Array(repeating: [], count: size)
+    proposalOutcomes = Array(repeating: [], count: size)
     random = SeededGenerator(seed: seed)
   }
 
@@ -38,6 +45,8 @@ struct LockstepCluster {
   var leaders: [NodeID] { ids.filter { self[$0].role == .leader } }
 
   mutating func isolate(_ id: NodeID) { isolated.append(id) }
+  /// Drops every message in flight (as a partition that cuts them off would).
+  mutating func dropInFlight() { inFlight.removeAll() }
   mutating func heal() { isolated.removeAll() }
 
   /// Collects every node's output into the network.
@@ -45,6 +54,9 @@ struct LockstepCluster {
     for id in ids {
       let output = self[id].flush()
       applied[Int(id.rawValue) - 1] += output.committed
+      readsReady[Int(id.rawValue) - 1] += output.readsReady
+      failedReads[Int(id.rawValue) - 1] += output.failedReads
+      proposalOutcomes[Int(id.rawValue) - 1] += output.proposalOutcomes
       for message in output.messages {
         trace.append(message.description)
         if isolated.contains(message.from) || isolated.contains(message.to) { continue }

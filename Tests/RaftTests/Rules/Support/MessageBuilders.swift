@@ -37,8 +37,32 @@ extension Message {
     Message(from: from, to: to, term: term, body: .heartbeat(Heartbeat(commitIndex: commit)))
   }
 
-  static func heartbeatReply(from: NodeID, to: NodeID, term: Term) -> Message {
-    Message(from: from, to: to, term: term, body: .heartbeatResponse)
+  static func heartbeatReply(from: NodeID, to: NodeID, term: Term, context: UInt64 = 0) -> Message {
+    Message(from: from, to: to, term: term, body: .heartbeatResponse(HeartbeatResponse(readContext: context)))
+  }
+
+  var heartbeat: Heartbeat? {
+    if case .heartbeat(let heartbeat) = body { heartbeat } else { nil }
+  }
+
+  var readIndexRequest: ReadIndexRequest? {
+    if case .readIndex(let request) = body { request } else { nil }
+  }
+
+  var readIndexResponse: ReadIndexResponse? {
+    if case .readIndexResponse(let response) = body { response } else { nil }
+  }
+
+  var forwardedProposals: ForwardedProposals? {
+    if case .forwardedProposals(let forwarded) = body { forwarded } else { nil }
+  }
+
+  var forwardedProposalsResponse: ForwardedProposalsResponse? {
+    if case .forwardedProposalsResponse(let response) = body { response } else { nil }
+  }
+
+  var isTimeoutNow: Bool {
+    if case .timeoutNow = body { true } else { false }
   }
 
   var appendEntries: AppendEntries? {
