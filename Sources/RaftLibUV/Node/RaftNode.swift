@@ -46,6 +46,10 @@ public final class RaftNode: @unchecked Sendable {
   private var nextTurn: LoopIdle?
   private var ticker: LoopTimer?
   private var proposals = PendingProposals()
+  /// Reads waiting for the engine to confirm them: each runs its closure when called with nil,
+  /// or fails with the error.
+  private var reads: [ReadRequestID: (RaftNodeError?) -> Void] = [:]
+  private var nextReadID: UInt64 = 1
   private var writesInFlight = 0
   private var stopWaiters: [CheckedContinuation<Void, Never>] = []
   private var observed: (term: Term, role: Role, leader: NodeID?, commit: LogIndex)
@@ -138,6 +142,7 @@ public final class RaftNode: @unchecked Sendable {
       transport.stop()
       inbox.removeAll()
       proposals.failAll { _ in error }
+      failAllReads(error)
       if writesInFlight == 0 { finishStop() }
     }
   }
@@ -171,6 +176,37 @@ public final class RaftNode: @unchecked Sendable {
         self.submitProposal(command) { continuation.resume(returning: $0) }
       }
       if !accepted { continuation.resume(returning: .failure(.stopping)) }
+    }
+    return try result.get()
+  }
+
+  /// Runs `body` against the state machine once a linearizable read is confirmed, and returns
+  /// what it returns.
+  ///
+  /// The node asks the leader (itself, or the one it knows, so this works on followers) for
+  /// the commit index through ReadIndex: the leader confirms it still leads with a heartbeat
+  /// round to a quorum, and `body` runs on this node's loop thread once this node has applied
+  /// through that index. So `body` sees every write acknowledged before `read` was called, and
+  /// a leader cut off from its quorum never answers. Reads requested together share one round.
+  ///
+  /// `body` runs on the loop thread: keep it short, and do not call back into the node from it.
+  /// Cast the state machine to the type the node was created with.
+  /// - Throws: ``RaftNodeError/notLeader(leaderHint:)`` (no leader known yet, or the node asked
+  ///   does not lead), ``RaftNodeError/leadershipLost(term:)`` (leadership changed, or no quorum
+  ///   confirmed it within an election timeout), ``RaftNodeError/stopping``,
+  ///   ``RaftNodeError/notStarted`` (all retryable: a read has no effect), or what `body` throws.
+  public func read<Value: Sendable>(
+    _ body: @escaping @Sendable (any StateMachine) throws -> Value
+  ) async throws -> Value {
+    let result = await withCheckedContinuation {
+      (continuation: CheckedContinuation<Result<Value, any Error>, Never>) in
+      let accepted = eventLoop.execute {
+        self.submitRead { [unowned self] error in
+          if let error { return continuation.resume(returning: .failure(error)) }
+          continuation.resume(returning: Result { try body(self.stateMachine) })
+        }
+      }
+      if !accepted { continuation.resume(returning: .failure(RaftNodeError.stopping)) }
     }
     return try result.get()
   }
@@ -209,6 +245,42 @@ public final class RaftNode: @unchecked Sendable {
     } catch {
       completion(.failure(RaftNodeError(error)))
     }
+  }
+
+  private func submitRead(_ completion: @escaping (RaftNodeError?) -> Void) {
+    guard phase == .running else { return completion(phase == .idle ? .notStarted : stopError ?? .stopping) }
+    let id = ReadRequestID(nextReadID)
+    nextReadID += 1
+    do {
+      try engine.requestRead(id)
+      reads[id] = completion
+      requestFlush()
+    } catch {
+      completion(RaftNodeError(error, term: engine.term))
+    }
+  }
+
+  /// Answers confirmed reads (after this Ready's entries were applied) and failed ones.
+  private func settleReads(_ ready: Ready) {
+    for read in ready.failedReads {
+      reads.removeValue(forKey: read.id)?(RaftNodeError(read.error, term: engine.term))
+    }
+    for read in ready.readsReady {
+      guard let completion = reads.removeValue(forKey: read.id) else { continue }
+      // The engine hands a read out only once this node applied through its index; a check
+      // costs nothing and guards the promise.
+      if engine.appliedIndex >= read.index {
+        completion(nil)
+      } else {
+        completion(.leadershipLost(term: engine.term))
+      }
+    }
+  }
+
+  private func failAllReads(_ error: RaftNodeError) {
+    let waiting = reads
+    reads.removeAll()
+    for completion in waiting.values { completion(error) }
   }
 
   private func receive(_ event: TransportEvent) {
@@ -257,6 +329,7 @@ public final class RaftNode: @unchecked Sendable {
         guard restoreSnapshot(snapshot) else { return }
       }
       if !ready.committedEntries.isEmpty { apply(ready.committedEntries) }
+      if !ready.readsReady.isEmpty || !ready.failedReads.isEmpty { settleReads(ready) }
       if let request = ready.snapshotToTake { takeSnapshot(request) }
       noteChanges()
     }

@@ -1,0 +1,76 @@
+import Raft
+import RaftLibUV
+import Testing
+
+/// Linearizable reads through `RaftNode.read`.
+@Suite("Raft node runtime: linearizable reads")
+struct RaftNodeReadTests {
+  /// The commands a node's state machine holds, read through `read`, retrying retryable errors.
+  private func readCommands(_ node: RaftNode) async throws -> [String] {
+    var answer: [String]?
+    try await waitUntil("a read on node \(node.id)") {
+      do {
+        answer = try await node.read { stateMachine in
+          (stateMachine as? RecordingStateMachine)?.log.payloads.map { String(decoding: $0, as: UTF8.self) } ?? []
+        }
+        return true
+      } catch let error as RaftNodeError where error.isRetryable {
+        return false
+      }
+    }
+    return answer!
+  }
+
+  @Test("Over TCP: every node, followers included, reads every write acknowledged before the read")
+  func readAfterWriteEverywhere() async throws {
+    let cluster = try TestCluster.tcp(clusterID: "reads")
+    try await cluster.startAll()
+    _ = try await cluster.waitForLeader()
+    var written: [String] = []
+    for round in 1...3 {
+      let command = "write-\(round)"
+      let response = String(decoding: try await cluster.propose(command), as: UTF8.self)
+      #expect(response.hasSuffix(":\(command)"))
+      written.append(command)
+      for id in cluster.ids {
+        let commands = try await readCommands(cluster.member(id).node)
+        #expect(Array(commands.suffix(written.count)) == written, "node \(id) after \(command): \(commands)")
+      }
+    }
+    await cluster.shutdown()
+  }
+
+  @Test("A leader cut off from its quorum never answers a read; the majority side does")
+  func staleLeaderNeverReads() async throws {
+    let loop = try EventLoop(name: "stale-read")
+    let network = InMemoryNetwork()
+    var nodes: [NodeID: RaftNode] = [:]
+    for id: NodeID in [1, 2, 3] {
+      nodes[id] = try RaftNode(
+        configuration: NodeConfiguration(id: id, members: [1, 2, 3]), storage: MemoryStorage(),
+        transport: network.transport(for: id), stateMachine: RecordingStateMachine(log: AppliedLog()),
+        eventLoop: loop, options: RaftNodeOptions(tickInterval: .milliseconds(5), seed: id.rawValue))
+    }
+    for node in nodes.values { try await node.start() }
+    nodes[1]!.campaign()
+    var leader: NodeID = 1
+    try await waitUntil("a leader") {
+      for (id, node) in nodes where try await node.status().role == .leader {
+        leader = id
+        return true
+      }
+      return false
+    }
+    for peer: NodeID in [1, 2, 3] where peer != leader { network.disconnect(leader, peer) }
+    do {
+      let served = try await nodes[leader]!.read { _ in true }
+      Issue.record("the cut-off leader served a read: \(served)")
+    } catch let error as RaftNodeError {
+      #expect(error.isRetryable, "\(error)")
+    }
+    let others = [NodeID(1), 2, 3].filter { $0 != leader }
+    _ = try await readCommands(nodes[others[0]]!)
+    for node in nodes.values { await node.stop() }
+    await loop.shutdown()
+  }
+}
