@@ -73,4 +73,31 @@ struct RaftNodeReadTests {
     for node in nodes.values { await node.stop() }
     await loop.shutdown()
   }
+
+  @Test("Over TCP: proposals on followers are forwarded to the leader and answered once applied, then read everywhere")
+  func proposeViaFollowers() async throws {
+    let cluster = try TestCluster.tcp(clusterID: "forwarding")
+    try await cluster.startAll()
+    let leader = try await cluster.waitForLeader()
+    var written: [String] = []
+    for follower in cluster.ids where follower != leader {
+      let command = "from-\(follower)"
+      var response: [UInt8] = []
+      try await waitUntil("\(command) answered") {
+        do {
+          response = try await cluster.member(follower).node.propose(Array(command.utf8))
+          return true
+        } catch let error as RaftNodeError where error.isRetryable {
+          return false
+        }
+      }
+      #expect(String(decoding: response, as: UTF8.self).hasSuffix(":\(command)"))
+      written.append(command)
+    }
+    for id in cluster.ids {
+      let commands = try await readCommands(cluster.member(id).node)
+      #expect(written.allSatisfy { commands.contains($0) }, "node \(id): \(commands)")
+    }
+    await cluster.shutdown()
+  }
 }

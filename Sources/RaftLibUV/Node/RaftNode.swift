@@ -50,6 +50,9 @@ public final class RaftNode: @unchecked Sendable {
   /// or fails with the error.
   private var reads: [ReadRequestID: (RaftNodeError?) -> Void] = [:]
   private var nextReadID: UInt64 = 1
+  /// Proposals forwarded to the leader, waiting for the index it appended them at.
+  private var forwarded: [ProposalID: PendingProposals.Completion] = [:]
+  private var nextProposalID: UInt64 = 1
   private var writesInFlight = 0
   private var stopWaiters: [CheckedContinuation<Void, Never>] = []
   private var observed: (term: Term, role: Role, leader: NodeID?, commit: LogIndex)
@@ -143,6 +146,9 @@ public final class RaftNode: @unchecked Sendable {
       inbox.removeAll()
       proposals.failAll { _ in error }
       failAllReads(error)
+      let waiting = forwarded
+      forwarded.removeAll()
+      for completion in waiting.values { completion(.failure(error)) }
       if writesInFlight == 0 { finishStop() }
     }
   }
@@ -164,8 +170,10 @@ public final class RaftNode: @unchecked Sendable {
   /// Proposes `command` and returns the state machine's response once the command is
   /// committed and applied on this node.
   ///
-  /// Proposals made together are appended, replicated and written together. Cancelling the
-  /// calling task does not withdraw a proposal.
+  /// On a follower (with ``NodeConfiguration/forwardProposals``, the default) the command is
+  /// forwarded to the leader, and the response is this node's state machine's once the entry
+  /// is applied here. Proposals made together are appended, replicated and written together.
+  /// Cancelling the calling task does not withdraw a proposal.
   /// - Throws: ``RaftNodeError``: ``RaftNodeError/notLeader(leaderHint:)`` (nil hint: no leader
   ///   known yet), ``RaftNodeError/leadershipLost(term:)``, ``RaftNodeError/uncommittedLogFull(limitBytes:)``,
   ///   ``RaftNodeError/stopping``; all retryable.
@@ -238,12 +246,36 @@ public final class RaftNode: @unchecked Sendable {
 
   private func submitProposal(_ command: [UInt8], completion: @escaping PendingProposals.Completion) {
     guard phase == .running else { return completion(.failure(phase == .idle ? .notStarted : stopError ?? .stopping)) }
+    let id = ProposalID(nextProposalID)
+    nextProposalID += 1
     do {
-      let index = try engine.propose(command)
-      proposals.add(index: index, term: engine.term, completion: completion)
+      switch try engine.propose(command, id: id) {
+      case .appended(let index, let term): proposals.add(index: index, term: term, completion: completion)
+      case .forwarded: forwarded[id] = completion
+      }
       requestFlush()
     } catch {
       completion(.failure(RaftNodeError(error)))
+    }
+  }
+
+  /// Turns the leader's answers to forwarded proposals into waits for their entries. Runs before
+  /// the same Ready's entries are applied, so an entry committed in it still finds its waiter.
+  private func settleForwarded(_ outcomes: [ProposalOutcome]) {
+    for outcome in outcomes {
+      guard let completion = forwarded.removeValue(forKey: outcome.id) else { continue }
+      switch outcome.result {
+      case .appended(let index, let term) where index > engine.appliedIndex:
+        proposals.add(index: index, term: term, completion: completion)
+      case .appended(_, let term):
+        // Applied before the answer came (the answer is late): the response is gone, and the
+        // caller learns only that it may have committed.
+        completion(.failure(.leadershipLost(term: term)))
+      case .failed(.forwardedOutcomeUnknown):
+        completion(.failure(.leadershipLost(term: engine.term)))
+      case .failed(let error):
+        completion(.failure(RaftNodeError(error)))
+      }
     }
   }
 
@@ -328,6 +360,7 @@ public final class RaftNode: @unchecked Sendable {
       if let snapshot = ready.snapshotToRestore {
         guard restoreSnapshot(snapshot) else { return }
       }
+      if !ready.proposalOutcomes.isEmpty { settleForwarded(ready.proposalOutcomes) }
       if !ready.committedEntries.isEmpty { apply(ready.committedEntries) }
       if !ready.readsReady.isEmpty || !ready.failedReads.isEmpty { settleReads(ready) }
       if let request = ready.snapshotToTake { takeSnapshot(request) }

@@ -39,7 +39,8 @@ public enum RaftNodeError: Error, Hashable, Sendable, CustomStringConvertible {
     case .noLeader: self = .notLeader(leaderHint: nil)
     // Leadership is moving to `target`: the client retries there.
     case .leadershipTransferInProgress(let target): self = .notLeader(leaderHint: target)
-    // Only forwarded proposals end so, and the node proposes on the leader only.
+    // RaftNode settles forwarded outcomes itself (as leadershipLost: it may have committed);
+    // this is only a fallback.
     case .forwardedOutcomeUnknown: self = .notLeader(leaderHint: nil)
     }
   }
