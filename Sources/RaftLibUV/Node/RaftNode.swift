@@ -232,6 +232,34 @@ public final class RaftNode: @unchecked Sendable {
     return status
   }
 
+  /// Asks this node, the leader, to hand leadership to `target`: it stops taking proposals,
+  /// brings `target`'s log up to date, and tells it to campaign at once. Returns once the
+  /// transfer has started; it ends when `target` wins (watch ``status()``), or is abandoned
+  /// after an election timeout, after which this node takes proposals again. Proposals made
+  /// meanwhile fail with ``RaftNodeError/notLeader(leaderHint:)`` naming `target`.
+  /// - Throws: ``LeadershipTransferError`` if this node does not lead, `target` is not another
+  ///   member, or a transfer to another member is under way; ``RaftNodeError/stopping`` or
+  ///   ``RaftNodeError/notStarted`` if the node is not running.
+  public func transferLeadership(to target: NodeID) async throws {
+    let result = await withCheckedContinuation { (continuation: CheckedContinuation<(any Error)?, Never>) in
+      let accepted = eventLoop.execute {
+        guard self.phase == .running else {
+          return continuation.resume(returning: self.phase == .idle ? RaftNodeError.notStarted : RaftNodeError.stopping)
+        }
+        do {
+          try self.engine.transferLeadership(to: target)
+          self.log.log(.info, .lead, "transferring leadership to \(target)")
+          self.requestFlush()
+          continuation.resume(returning: nil)
+        } catch {
+          continuation.resume(returning: error)
+        }
+      }
+      if !accepted { continuation.resume(returning: RaftNodeError.stopping) }
+    }
+    if let result { throw result }
+  }
+
   /// Starts an election now instead of waiting for the election timeout (for tests, and for
   /// operators moving leadership by hand).
   public func campaign() {

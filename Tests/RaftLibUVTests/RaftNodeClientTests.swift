@@ -2,9 +2,9 @@ import Raft
 import RaftLibUV
 import Testing
 
-/// Linearizable reads through `RaftNode.read`.
-@Suite("Raft node runtime: linearizable reads")
-struct RaftNodeReadTests {
+/// Linearizable reads, proposals forwarded by followers and leadership transfer on RaftNode.
+@Suite("Raft node runtime: reads, forwarding, transfer")
+struct RaftNodeClientTests {
   /// The commands a node's state machine holds, read through `read`, retrying retryable errors.
   private func readCommands(_ node: RaftNode) async throws -> [String] {
     var answer: [String]?
@@ -98,6 +98,22 @@ struct RaftNodeReadTests {
       let commands = try await readCommands(cluster.member(id).node)
       #expect(written.allSatisfy { commands.contains($0) }, "node \(id): \(commands)")
     }
+    await cluster.shutdown()
+  }
+
+  @Test("Over TCP: the leader hands leadership to a follower, which then serves proposals; a follower cannot transfer")
+  func transferLeadership() async throws {
+    let cluster = try TestCluster.tcp(clusterID: "transfer")
+    try await cluster.startAll()
+    let leader = try await cluster.waitForLeader()
+    let target = cluster.ids.first { $0 != leader }!
+    await #expect(throws: LeadershipTransferError.notLeader(leaderHint: leader)) {
+      try await cluster.member(target).node.transferLeadership(to: leader)
+    }
+    try await cluster.member(leader).node.transferLeadership(to: target)
+    try await waitUntil("node \(target) leads") { try await cluster.member(target).node.status().role == .leader }
+    let response = String(decoding: try await cluster.propose("after-transfer"), as: UTF8.self)
+    #expect(response.hasSuffix(":after-transfer"))
     await cluster.shutdown()
   }
 }
