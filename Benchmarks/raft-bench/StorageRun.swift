@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Glibc
 import Raft
 import RaftFileStorage
@@ -120,25 +121,9 @@ enum StorageRun {
   }
 
   static func remove(_ path: String) {
-    var info = stat()
-    guard lstat(path, &info) == 0 else { return }
-    if (info.st_mode & S_IFMT) == S_IFDIR {
-      if let directory = opendir(path) {
-        var names: [String] = []
-        while let entry = readdir(directory) {
-          let name = withUnsafeBytes(of: entry.pointee.d_name) {
-            String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self)
-          }
-          if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(directory)
-        for name in names { remove(path + "/" + name) }
-      }
-      rmdir(path)
-    } else {
-      unlink(path)
-    }
+    try? FileManager.default.removeItem(atPath: path)
   }
+
 }
 
 struct BenchmarkError: Error, CustomStringConvertible {

@@ -14,13 +14,7 @@ public struct Counter: QueryableStateMachine, Hashable, Sendable {
 
   /// Applies a write once per session request: a retry gets the first answer back.
   private mutating func deduplicated(_ entry: ServiceEntry, _ body: (inout Self) -> [UInt8]) -> [UInt8] {
-    if let previous = sessions.previousResponse(clientID: entry.clientID, sequence: entry.sequence) {
-      return previous
-    }
-    let response = body(&self)
-    sessions.record(
-      clientID: entry.clientID, sequence: entry.sequence, response: response, now: entry.timestampMilliseconds)
-    return response
+    SessionTable.applyOnce(entry, to: &self, sessions: \.sessions, write: body)
   }
 
   public mutating func apply(_ command: [UInt8], at index: LogIndex) -> [UInt8] {
