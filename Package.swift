@@ -69,7 +69,7 @@ let package = Package(
       ]
     ),
     // One RaftNode per process, driven over stdin, for the multi-process tests.
-    .executableTarget(name: "raft-testnode", dependencies: ["Raft", "RaftLibUV"]),
+    .executableTarget(name: "raft-testnode", dependencies: ["Raft", "RaftFileStorage", "RaftLibUV"]),
     .executableTarget(
       name: "raft-sim",
       dependencies: [

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Glibc
 import Raft
+import RaftFileStorage
 import RaftLibUV
 import Synchronization
 
@@ -10,8 +12,7 @@ struct NodeBenchmark: AsyncParsableCommand {
     abstract: "Committed proposals per second of a 3-node RaftNode cluster over loopback TCP, in one process.",
     discussion: """
       Method. Three RaftNodes, each on its own libuv event loop thread with a TCPTransport on \
-      127.0.0.1 (ephemeral ports) and a storage that completes every write at once \
-      (no fsync), start and elect a leader (10 ms ticks, 1-2 s election timeout, so a loaded \
+      127.0.0.1 (ephemeral ports) and a storage, start and elect a leader (10 ms ticks, 1-2 s election timeout, so a loaded \
       machine does not move leadership mid-run; if it does anyway, the run stops with an \
       error). For each --concurrency value, that many tasks each propose --size-byte commands \
       to the leader in a loop, one at a time, for --warmup seconds and then for --duration \
@@ -22,8 +23,18 @@ struct NodeBenchmark: AsyncParsableCommand {
 
       p50/p99 µs: per proposal, from the call to propose until its response.
 
+      Storage. --storage memory (the default) completes every write at once and keeps \
+      nothing (no fsync): the figures are the runtime's and the network's. --storage file gives \
+      each node a FileStorage in its own subdirectory (node-1, node-2, node-3) of --data-dir \
+      (a new temporary directory by default, removed afterwards), so every acknowledged \
+      write was fdatasync'ed on a quorum first.
+
+      --processes runs the three nodes as raft-testnode processes instead, driven through the \
+      leader's stdin with pipelined submits: latencies include a pipe round trip to the leader \
+      process and its line parsing.
+
       entries/write: command entries per storage write on the leader during the measured time \
-      (how well proposals batch).
+      (how well proposals batch; in-process memory storage only).
       """
   )
 
@@ -44,19 +55,35 @@ struct NodeBenchmark: AsyncParsableCommand {
   @Flag(help: "Run the three nodes as separate raft-testnode processes (build that product too).")
   var processes = false
 
+  @Option(help: "Storage of every node: memory (no fsync) or file (FileStorage, fdatasync).")
+  var storage: StorageKind = .memory
+
+  @Option(help: "Directory for --storage file (default: a new temporary directory, removed afterwards).")
+  var dataDir: String?
+
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
     guard concurrencies.allSatisfy({ $0 > 0 }) else { throw ValidationError("--concurrency must be positive") }
     guard size >= 0 else { throw ValidationError("--size must not be negative") }
     guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive") }
+    guard dataDir == nil || storage == .file else { throw ValidationError("--data-dir needs --storage file") }
   }
 
   func run() async throws {
-    if processes { return try runProcesses() }
+    let directory = try storage == .file ? BenchDataDirectory(given: dataDir) : nil
+    defer { directory?.removeIfTemporary() }
+    if processes { return try runProcesses(dataDirectory: directory?.path) }
     // A one-second election timeout (etcd's default) keeps a loaded machine from moving
     // leadership in the middle of a measurement; failover is measured by `raft-bench failover`.
-    let cluster = try await BenchCluster.start(electionTimeoutTicks: 100)
+    let cluster: BenchCluster
+    if let directory {
+      var storages: [NodeID: FileStorage] = [:]
+      for id: NodeID in [1, 2, 3] { storages[id] = try FileStorage(directory: directory.path + "/node-\(id)") }
+      cluster = try await BenchCluster.start(electionTimeoutTicks: 100) { storages[$0]! }
+    } else {
+      cluster = try await BenchCluster.start(electionTimeoutTicks: 100)
+    }
     var reporter = output.makeReporter()
     for concurrency in concurrencies.isEmpty ? [1, 16, 256] : concurrencies {
       let measurement = try await cluster.measure(
@@ -67,7 +94,7 @@ struct NodeBenchmark: AsyncParsableCommand {
           bench: "node",
           parameters: [
             ("concurrency", .integer(concurrency)), ("size", .integer(size)), ("transport", .text("tcp")),
-            ("storage", .text("memory")),
+            ("storage", .text(storage.rawValue)),
           ],
           operationsPerSecond: measurement.operationsPerSecond,
           p50Microseconds: measurement.p50Microseconds, p99Microseconds: measurement.p99Microseconds,
@@ -85,8 +112,8 @@ extension NodeBenchmark {
   /// The same measurement with each node in its own process; the benchmark drives the leader
   /// through its stdin with `--concurrency` proposals in flight, so latencies include a pipe
   /// round trip to the leader process.
-  func runProcesses() throws {
-    let cluster = try ProcessCluster()
+  func runProcesses(dataDirectory: String?) throws {
+    let cluster = try ProcessCluster(dataDirectory: dataDirectory)
     defer { cluster.shutdown() }
     var reporter = output.makeReporter()
     let command = String(repeating: "a", count: size)
@@ -104,7 +131,7 @@ extension NodeBenchmark {
           bench: "node",
           parameters: [
             ("concurrency", .integer(concurrency)), ("size", .integer(size)), ("transport", .text("tcp")),
-            ("storage", .text("memory")), ("processes", .integer(3)),
+            ("storage", .text(storage.rawValue)), ("processes", .integer(3)),
           ],
           operationsPerSecond: Double(latencies.count) / duration, p50Microseconds: percentile(0.5),
           p99Microseconds: percentile(0.99)))
@@ -216,7 +243,8 @@ final class BenchCluster: Sendable {
   func measure(concurrency: Int, size: Int, warmup: Duration, duration: Duration) async throws -> Measurement {
     let leaderID = try await leader()
     let leader = node(leaderID)
-    guard let storage = storages[leaderID] as? BenchStorage else { throw ValidationError("needs BenchStorage") }
+    // Only the counting storage reports entries per write; others leave it unknown.
+    let storage = storages[leaderID] as? BenchStorage
     let command = [UInt8](repeating: 0x61, count: size)
     let start = ContinuousClock.now
     let measureFrom = start + warmup
@@ -227,7 +255,7 @@ final class BenchCluster: Sendable {
       group.addTask {
         // Reads the storage counters as the measured window opens.
         try await Task.sleep(until: measureFrom)
-        before.value.withLock { $0 = storage.counters }
+        before.value.withLock { $0 = storage?.counters }
         return []
       }
       for _ in 0..<concurrency {
@@ -257,7 +285,7 @@ final class BenchCluster: Sendable {
       throw ValidationError(
         "leadership moved during the run (a loaded machine delays heartbeats past the election timeout); rerun")
     }
-    let after = storage.counters
+    let after = storage?.counters ?? (writes: 0, entries: 0)
     let first = before.value.withLock { $0 } ?? (writes: 0, entries: 0)
     let sorted = samples.sorted()
     func percentile(_ fraction: Double) -> Double {
@@ -303,4 +331,36 @@ final class StopSignal: Sendable {
 /// The leader's storage counters when the measured window opened.
 final class CounterSnapshot: Sendable {
   let value = Mutex<(writes: Int, entries: Int)?>(nil)
+}
+
+/// Which storage every node of `raft-bench node` uses.
+enum StorageKind: String, ExpressibleByArgument, CaseIterable {
+  case memory
+  case file
+}
+
+/// The directory the nodes' FileStorages live in: the one given, or a new temporary one that
+/// is removed when the benchmark ends.
+struct BenchDataDirectory {
+  let path: String
+  let isTemporary: Bool
+
+  init(given: String?) throws {
+    if let given {
+      mkdir(given, 0o755)
+      path = given
+      isTemporary = false
+      return
+    }
+    var template = Array("/tmp/raft-bench-node-XXXXXX".utf8CString)
+    guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+      throw ValidationError("cannot create a temporary directory")
+    }
+    path = String(cString: made)
+    isTemporary = true
+  }
+
+  func removeIfTemporary() {
+    if isTemporary { StorageRun.remove(path) }
+  }
 }

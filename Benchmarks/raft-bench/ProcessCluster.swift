@@ -83,7 +83,9 @@ final class ProcessCluster {
   let children: [Child]
 
   /// Starts three nodes, connects them, and waits for a leader.
-  init() throws {
+  /// - Parameter dataDirectory: if set, each node keeps a FileStorage in `node-<id>` under it;
+  ///   otherwise memory storage.
+  init(dataDirectory: String? = nil) throws {
     var path = [CChar](repeating: 0, count: 4096)
     let length = readlink("/proc/self/exe", &path, path.count - 1)
     let exe = String(decoding: path.prefix(max(0, length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -95,7 +97,10 @@ final class ProcessCluster {
     }
     var children: [Child] = []
     do {
-      for id in 1...3 { children.append(try Child(path: node, arguments: ["\(id)", "1,2,3", "bench", "100"])) }
+      for id in 1...3 {
+        let storage = dataDirectory.map { ["\($0)/node-\(id)"] } ?? []
+        children.append(try Child(path: node, arguments: ["\(id)", "1,2,3", "bench", "100"] + storage))
+      }
       let ports = try children.map { child -> String in
         let line = try child.readLine()
         guard line.hasPrefix("listening ") else { throw Failure(description: "unexpected: \(line)") }

@@ -8,9 +8,11 @@ import RaftLibUV
 /// on the same loop.
 ///
 /// Any node serves any command. A write is proposed with the client's session id and sequence
-/// number; a read goes through the log too (a linearizable fallback until ReadIndex reads reach
-/// the runtime). A follower forwards what it cannot propose to the leader's client port, whose
-/// address it learned from the log. Retryable failures are retried for a few seconds with the
+/// number (the runtime forwards a follower's proposal to the leader; should that fail with the
+/// leader named, the server forwards to the leader's client port, learned from the log). A read
+/// runs through ReadIndex: the node learns a read index confirmed by a quorum (from the leader,
+/// on a follower) and answers from its own replica once applied that far, so it is
+/// linearizable without a log entry. Retryable failures are retried for a few seconds with the
 /// same session and sequence (so a write applies once), then answered with `-TRYAGAIN`.
 final class NodeServer<Service: ServiceDefinition>: ClientRequestHandler, @unchecked Sendable {
   // @unchecked: `sessions`, `listener` and `advertisedTerm` are confined to `eventLoop`'s thread;
@@ -121,7 +123,7 @@ final class NodeServer<Service: ServiceDefinition>: ClientRequestHandler, @unche
     let entry: ServiceEntry
     switch service.plan(arguments) {
     case .reply(let value): return .now(value.encoded)
-    case .read: entry = ServiceEntry(arguments: arguments)
+    case .read: return .later { [self] in await executeRead(ServiceEntry(arguments: arguments)) }
     case .write:
       entry = ServiceEntry(clientID: session.clientID, sequence: session.nextSequence(), arguments: arguments)
     }
@@ -155,6 +157,34 @@ final class NodeServer<Service: ServiceDefinition>: ClientRequestHandler, @unche
     }
   }
 
+  /// Answers a read command linearizably through ReadIndex, retrying retryable failures within
+  /// the retry window.
+  func executeRead(_ entry: ServiceEntry) async -> [UInt8] {
+    let deadline = ContinuousClock.now + retryWindow
+    var reason = "no leader is known"
+    while true {
+      var query = entry
+      // The serving node's clock: a lock's expiry is judged at the later of it and the log's.
+      query.timestampMilliseconds = Self.currentMilliseconds()
+      let question = query
+      do {
+        return try await node.read { machine in
+          guard let machine = machine as? ServerStateMachine<Service.Machine> else {
+            return RESPValue.error("ERR the node runs an unexpected state machine").encoded
+          }
+          return machine.query(question)
+        }
+      } catch let error as RaftNodeError {
+        if case .storageFailed(let why) = error { return RESPValue.error("ERR storage failed: \(why)").encoded }
+        reason = Self.reason(error)
+      } catch {
+        reason = "\(error)"
+      }
+      if ContinuousClock.now >= deadline { return RESPValue.error("TRYAGAIN \(reason)").encoded }
+      try? await Task.sleep(for: .milliseconds(20))
+    }
+  }
+
   /// A follower's request: propose once here (never forward again, so requests cannot loop).
   private func proposeForwarded(_ bytes: [UInt8]) async -> [UInt8] {
     guard case .service(let inner)? = ServerEntry(decoding: bytes), let entry = ServiceEntry(decoding: inner) else {
@@ -171,8 +201,12 @@ final class NodeServer<Service: ServiceDefinition>: ClientRequestHandler, @unche
   /// machine sees.
   private static func stamped(_ entry: ServiceEntry) -> [UInt8] {
     var entry = entry
-    entry.timestampMilliseconds = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+    entry.timestampMilliseconds = currentMilliseconds()
     return ServerEntry.service(entry.encoded).encoded
+  }
+
+  private static func currentMilliseconds() -> UInt64 {
+    UInt64(max(0, Date().timeIntervalSince1970 * 1000))
   }
 
   private static func reason(_ error: RaftNodeError) -> String {

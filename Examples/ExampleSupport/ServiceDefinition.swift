@@ -13,7 +13,7 @@ public enum CommandPlan: Hashable, Sendable {
 
 /// A state machine that answers reads without changing: what a linearizable read (ReadIndex)
 /// runs against the local replica once it is known to be current, and what a read that went
-/// through the log returns.
+/// through the log returns (the examples serve reads through ReadIndex).
 public protocol QueryableStateMachine: StateMachine {
   /// Answers a ``CommandPlan/read`` command as a complete RESP reply. `entry.timestampMilliseconds`
   /// is the serving node's clock for a ReadIndex read, or the leader's for a read in the log.

@@ -1,16 +1,19 @@
 import Raft
+import RaftFileStorage
 import RaftLibUV
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
 /// One RaftNode in its own process, driven by lines on stdin, for multi-process tests and
-/// local experiments. Memory storage: a killed process forgets everything, so restart a killed
-/// node only with a file storage.
+/// local experiments. Without a data directory it keeps everything in memory, so a killed process
+/// forgets everything; with one it keeps a FileStorage there and a restarted process recovers
+/// from it (replaying the committed log into a fresh state machine).
 ///
-/// Usage: `raft-testnode <id> <member,member,...> [cluster-id] [election-timeout-ticks]` (ticks
-/// are 10 ms; the timeout defaults to 10). It listens on an ephemeral
+/// Usage: `raft-testnode <id> <member,member,...> [cluster-id] [election-timeout-ticks] [data-dir]`
+/// (ticks are 10 ms; the timeout defaults to 10). It listens on an ephemeral
 /// loopback port and prints `listening <port>`. Commands, one per line, each answered by one line:
 /// - `peer <id> <port>`: where a peer listens (on 127.0.0.1) → `ok`
 /// - `start` → `ok`
@@ -18,18 +21,23 @@ import RaftLibUV
 /// - `submit <tag> <text>` → later, `done <tag> ok <response>` or `done <tag> err <description>`
 ///   (pipelined: answers come in any order, interleaved with other answers)
 /// - `status` → `status role=<role> term=<n> leader=<id|none> commit=<n> applied=<n>`
+/// - `record` (before `start`) → `ok`: from now on keep every applied command (off by default,
+///   so benchmarks do not hold every command in memory)
+/// - `applied` → `applied <command>|<command>|...`: the commands applied since `record`
+///   (including ones replayed from the data directory), in order
 /// - `stop` → `ok`, then the process exits.
 @main
 struct RaftTestNode {
   static func main() async {
     let arguments = CommandLine.arguments
     guard arguments.count >= 3, let id = UInt64(arguments[1]) else {
-      reply("usage: raft-testnode <id> <member,member,...> [cluster-id] [election-timeout-ticks]")
+      reply("usage: raft-testnode <id> <member,member,...> [cluster-id] [election-timeout-ticks] [data-dir]")
       exit(2)
     }
     let members = arguments[2].split(separator: ",").compactMap { UInt64($0) }.map { NodeID($0) }
     let clusterID = arguments.count > 3 ? arguments[3] : "test"
     let electionTimeoutTicks = arguments.count > 4 ? Int(arguments[4]) ?? 10 : 10
+    let dataDirectory = arguments.count > 5 ? arguments[5] : nil
     do {
       let loop = try EventLoop(name: "node-\(id)")
       let transport = TCPTransport(
@@ -39,10 +47,12 @@ struct RaftTestNode {
         eventLoop: loop)
       let port = try transport.listen().port
       reply("listening \(port)")
+      let storage: any Storage = try dataDirectory.map { try FileStorage(directory: $0) } ?? MemoryStorage()
+      let applied = AppliedCommands()
       let node = try RaftNode(
         configuration: NodeConfiguration(id: NodeID(id), members: members, electionTimeoutTicks: electionTimeoutTicks),
-        storage: MemoryStorage(),
-        transport: transport, stateMachine: EchoStateMachine(), eventLoop: loop)
+        storage: storage,
+        transport: transport, stateMachine: EchoStateMachine(applied: applied), eventLoop: loop)
       while let line = readLine() {
         let words = line.split(separator: " ", maxSplits: 2).map(String.init)
         switch words.first {
@@ -78,6 +88,11 @@ struct RaftTestNode {
           reply(
             "status role=\(status.role) term=\(status.term) leader=\(status.leader.map { "\($0)" } ?? "none") commit=\(status.commitIndex) applied=\(status.appliedIndex)"
           )
+        case "record":
+          applied.isRecording = true
+          reply("ok")
+        case "applied":
+          reply("applied " + applied.all.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "|"))
         case "stop":
           await node.stop()
           reply("ok")
@@ -107,7 +122,23 @@ func reply(_ line: String) {
   }
 }
 
-/// Answers each command with "index:command".
+/// Answers each command with "index:command", and records it when asked to.
 struct EchoStateMachine: StateMachine {
-  mutating func apply(_ command: [UInt8], at index: LogIndex) -> [UInt8] { Array("\(index):".utf8) + command }
+  let applied: AppliedCommands
+
+  mutating func apply(_ command: [UInt8], at index: LogIndex) -> [UInt8] {
+    applied.record(command)
+    return Array("\(index):".utf8) + command
+  }
+}
+
+/// The commands applied in this process, readable from the stdin loop once recording is on.
+final class AppliedCommands: Sendable {
+  private let commands = Mutex<(recording: Bool, list: [[UInt8]])>((false, []))
+  var all: [[UInt8]] { commands.withLock { $0.list } }
+  var isRecording: Bool {
+    get { commands.withLock { $0.recording } }
+    set { commands.withLock { $0.recording = newValue } }
+  }
+  func record(_ command: [UInt8]) { commands.withLock { if $0.recording { $0.list.append(command) } } }
 }

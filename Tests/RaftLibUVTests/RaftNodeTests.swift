@@ -61,7 +61,7 @@ struct RaftNodeTests {
     await cluster.shutdown()
   }
 
-  @Test("A follower refuses proposals naming the leader; a stopped node refuses with .stopping")
+  @Test("A follower forwards proposals to the leader and answers once applied; a stopped node refuses with .stopping")
   func errors() async throws {
     let loop = try EventLoop(name: "errors")
     let cluster = try TestCluster.inMemory(eventLoop: loop)
@@ -70,8 +70,10 @@ struct RaftNodeTests {
     try await cluster.startAll()
     let leader = try await cluster.waitForLeader()
     let follower = cluster.ids.first { $0 != leader }!
-    await #expect(throws: RaftNodeError.notLeader(leaderHint: leader)) {
-      try await cluster.member(follower).node.propose([1])
+    let response = try await cluster.member(follower).node.propose(Array("via-follower".utf8))
+    #expect(String(decoding: response, as: UTF8.self).hasSuffix(":via-follower"))
+    try await waitUntil("every node applied the forwarded command") {
+      cluster.ids.allSatisfy { cluster.member($0).applied.payloads.contains(Array("via-follower".utf8)) }
     }
     await cluster.stop(follower)
     await #expect(throws: RaftNodeError.stopping) { try await cluster.member(follower).node.propose([1]) }

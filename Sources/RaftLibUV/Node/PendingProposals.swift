@@ -19,8 +19,11 @@ struct PendingProposals {
 
   var count: Int { waiting.count }
 
+  /// Keeps log order: a forwarded proposal's index can arrive after a later one's.
   mutating func add(index: LogIndex, term: Term, completion: @escaping Completion) {
-    waiting.append(Pending(index: index, term: term, completion: completion))
+    var position = waiting.count
+    while position > 0 && waiting[position - 1].index > index { position -= 1 }
+    waiting.insert(Pending(index: index, term: term, completion: completion), at: position)
   }
 
   /// Settles every proposal at or below `entry.index` with `response` (for the entry's own

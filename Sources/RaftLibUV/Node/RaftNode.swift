@@ -46,6 +46,13 @@ public final class RaftNode: @unchecked Sendable {
   private var nextTurn: LoopIdle?
   private var ticker: LoopTimer?
   private var proposals = PendingProposals()
+  /// Reads waiting for the engine to confirm them: each runs its closure when called with nil,
+  /// or fails with the error.
+  private var reads: [ReadRequestID: (RaftNodeError?) -> Void] = [:]
+  private var nextReadID: UInt64 = 1
+  /// Proposals forwarded to the leader, waiting for the index it appended them at.
+  private var forwarded: [ProposalID: PendingProposals.Completion] = [:]
+  private var nextProposalID: UInt64 = 1
   private var writesInFlight = 0
   private var stopWaiters: [CheckedContinuation<Void, Never>] = []
   private var observed: (term: Term, role: Role, leader: NodeID?, commit: LogIndex)
@@ -142,6 +149,10 @@ public final class RaftNode: @unchecked Sendable {
       transport.stop()
       inbox.removeAll()
       proposals.failAll { _ in error }
+      failAllReads(error)
+      let waiting = forwarded
+      forwarded.removeAll()
+      for completion in waiting.values { completion(.failure(error)) }
       if writesInFlight == 0 { finishStop() }
     }
   }
@@ -163,8 +174,10 @@ public final class RaftNode: @unchecked Sendable {
   /// Proposes `command` and returns the state machine's response once the command is
   /// committed and applied on this node.
   ///
-  /// Proposals made together are appended, replicated and written together. Cancelling the
-  /// calling task does not withdraw a proposal.
+  /// On a follower (with ``NodeConfiguration/forwardProposals``, the default) the command is
+  /// forwarded to the leader, and the response is this node's state machine's once the entry
+  /// is applied here. Proposals made together are appended, replicated and written together.
+  /// Cancelling the calling task does not withdraw a proposal.
   /// - Throws: ``RaftNodeError``: ``RaftNodeError/notLeader(leaderHint:)`` (nil hint: no leader
   ///   known yet), ``RaftNodeError/leadershipLost(term:)``, ``RaftNodeError/uncommittedLogFull(limitBytes:)``,
   ///   ``RaftNodeError/stopping``; all retryable.
@@ -175,6 +188,37 @@ public final class RaftNode: @unchecked Sendable {
         self.submitProposal(command) { continuation.resume(returning: $0) }
       }
       if !accepted { continuation.resume(returning: .failure(.stopping)) }
+    }
+    return try result.get()
+  }
+
+  /// Runs `body` against the state machine once a linearizable read is confirmed, and returns
+  /// what it returns.
+  ///
+  /// The node asks the leader (itself, or the one it knows, so this works on followers) for
+  /// the commit index through ReadIndex: the leader confirms it still leads with a heartbeat
+  /// round to a quorum, and `body` runs on this node's loop thread once this node has applied
+  /// through that index. So `body` sees every write acknowledged before `read` was called, and
+  /// a leader cut off from its quorum never answers. Reads requested together share one round.
+  ///
+  /// `body` runs on the loop thread: keep it short, and do not call back into the node from it.
+  /// Cast the state machine to the type the node was created with.
+  /// - Throws: ``RaftNodeError/notLeader(leaderHint:)`` (no leader known yet, or the node asked
+  ///   does not lead), ``RaftNodeError/leadershipLost(term:)`` (leadership changed, or no quorum
+  ///   confirmed it within an election timeout), ``RaftNodeError/stopping``,
+  ///   ``RaftNodeError/notStarted`` (all retryable: a read has no effect), or what `body` throws.
+  public func read<Value: Sendable>(
+    _ body: @escaping @Sendable (any StateMachine) throws -> Value
+  ) async throws -> Value {
+    let result = await withCheckedContinuation {
+      (continuation: CheckedContinuation<Result<Value, any Error>, Never>) in
+      let accepted = eventLoop.execute {
+        self.submitRead { [unowned self] error in
+          if let error { return continuation.resume(returning: .failure(error)) }
+          continuation.resume(returning: Result { try body(self.stateMachine) })
+        }
+      }
+      if !accepted { continuation.resume(returning: .failure(RaftNodeError.stopping)) }
     }
     return try result.get()
   }
@@ -192,6 +236,34 @@ public final class RaftNode: @unchecked Sendable {
     return status
   }
 
+  /// Asks this node, the leader, to hand leadership to `target`: it stops taking proposals,
+  /// brings `target`'s log up to date, and tells it to campaign at once. Returns once the
+  /// transfer has started; it ends when `target` wins (watch ``status()``), or is abandoned
+  /// after an election timeout, after which this node takes proposals again. Proposals made
+  /// meanwhile fail with ``RaftNodeError/notLeader(leaderHint:)`` naming `target`.
+  /// - Throws: ``LeadershipTransferError`` if this node does not lead, `target` is not another
+  ///   member, or a transfer to another member is under way; ``RaftNodeError/stopping`` or
+  ///   ``RaftNodeError/notStarted`` if the node is not running.
+  public func transferLeadership(to target: NodeID) async throws {
+    let result = await withCheckedContinuation { (continuation: CheckedContinuation<(any Error)?, Never>) in
+      let accepted = eventLoop.execute {
+        guard self.phase == .running else {
+          return continuation.resume(returning: self.phase == .idle ? RaftNodeError.notStarted : RaftNodeError.stopping)
+        }
+        do {
+          try self.engine.transferLeadership(to: target)
+          self.log.log(.info, .lead, "transferring leadership to \(target)")
+          self.requestFlush()
+          continuation.resume(returning: nil)
+        } catch {
+          continuation.resume(returning: error)
+        }
+      }
+      if !accepted { continuation.resume(returning: RaftNodeError.stopping) }
+    }
+    if let result { throw result }
+  }
+
   /// Starts an election now instead of waiting for the election timeout (for tests, and for
   /// operators moving leadership by hand).
   public func campaign() {
@@ -206,13 +278,73 @@ public final class RaftNode: @unchecked Sendable {
 
   private func submitProposal(_ command: [UInt8], completion: @escaping PendingProposals.Completion) {
     guard phase == .running else { return completion(.failure(phase == .idle ? .notStarted : stopError ?? .stopping)) }
+    let id = ProposalID(nextProposalID)
+    nextProposalID += 1
     do {
-      let index = try engine.propose(command)
-      proposals.add(index: index, term: engine.term, completion: completion)
+      switch try engine.propose(command, id: id) {
+      case .appended(let index, let term): proposals.add(index: index, term: term, completion: completion)
+      case .forwarded: forwarded[id] = completion
+      }
       requestFlush()
     } catch {
       completion(.failure(RaftNodeError(error)))
     }
+  }
+
+  /// Turns the leader's answers to forwarded proposals into waits for their entries. Runs before
+  /// the same Ready's entries are applied, so an entry committed in it still finds its waiter.
+  private func settleForwarded(_ outcomes: [ProposalOutcome]) {
+    for outcome in outcomes {
+      guard let completion = forwarded.removeValue(forKey: outcome.id) else { continue }
+      switch outcome.result {
+      case .appended(let index, let term) where index > engine.appliedIndex:
+        proposals.add(index: index, term: term, completion: completion)
+      case .appended(_, let term):
+        // Applied before the answer came (the answer is late): the response is gone, and the
+        // caller learns only that it may have committed.
+        completion(.failure(.leadershipLost(term: term)))
+      case .failed(.forwardedOutcomeUnknown):
+        completion(.failure(.leadershipLost(term: engine.term)))
+      case .failed(let error):
+        completion(.failure(RaftNodeError(error)))
+      }
+    }
+  }
+
+  private func submitRead(_ completion: @escaping (RaftNodeError?) -> Void) {
+    guard phase == .running else { return completion(phase == .idle ? .notStarted : stopError ?? .stopping) }
+    let id = ReadRequestID(nextReadID)
+    nextReadID += 1
+    do {
+      try engine.requestRead(id)
+      reads[id] = completion
+      requestFlush()
+    } catch {
+      completion(RaftNodeError(error, term: engine.term))
+    }
+  }
+
+  /// Answers confirmed reads (after this Ready's entries were applied) and failed ones.
+  private func settleReads(_ ready: Ready) {
+    for read in ready.failedReads {
+      reads.removeValue(forKey: read.id)?(RaftNodeError(read.error, term: engine.term))
+    }
+    for read in ready.readsReady {
+      guard let completion = reads.removeValue(forKey: read.id) else { continue }
+      // The engine hands a read out only once this node applied through its index; a check
+      // costs nothing and guards the promise.
+      if engine.appliedIndex >= read.index {
+        completion(nil)
+      } else {
+        completion(.leadershipLost(term: engine.term))
+      }
+    }
+  }
+
+  private func failAllReads(_ error: RaftNodeError) {
+    let waiting = reads
+    reads.removeAll()
+    for completion in waiting.values { completion(error) }
   }
 
   private func receive(_ event: TransportEvent) {
@@ -260,7 +392,9 @@ public final class RaftNode: @unchecked Sendable {
       if let snapshot = ready.snapshotToRestore {
         guard restoreSnapshot(snapshot) else { return }
       }
+      if !ready.proposalOutcomes.isEmpty { settleForwarded(ready.proposalOutcomes) }
       if !ready.committedEntries.isEmpty { apply(ready.committedEntries) }
+      if !ready.readsReady.isEmpty || !ready.failedReads.isEmpty { settleReads(ready) }
       if let request = ready.snapshotToTake { takeSnapshot(request) }
       noteChanges()
     }

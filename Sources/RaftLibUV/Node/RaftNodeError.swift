@@ -10,8 +10,9 @@ public enum RaftNodeError: Error, Hashable, Sendable, CustomStringConvertible {
   /// This node is not the leader. `leaderHint` names the leader it knows of; nil means no
   /// leader is known (an election is under way): retry shortly.
   case notLeader(leaderHint: NodeID?)
-  /// The node stopped leading (its term moved past `term`) before the proposal committed. The
-  /// command may or may not commit under the next leader.
+  /// The node stopped leading (its term moved past `term`) before the proposal committed: the
+  /// command may or may not commit under the next leader. For a read: leadership changed, or no
+  /// quorum confirmed it within an election timeout, before the read was confirmed.
   case leadershipLost(term: Term)
   /// The leader holds its limit of uncommitted bytes (a slow quorum): retry once some commit.
   case uncommittedLogFull(limitBytes: Int)
@@ -38,8 +39,21 @@ public enum RaftNodeError: Error, Hashable, Sendable, CustomStringConvertible {
     case .noLeader: self = .notLeader(leaderHint: nil)
     // Leadership is moving to `target`: the client retries there.
     case .leadershipTransferInProgress(let target): self = .notLeader(leaderHint: target)
-    // Only forwarded proposals end so, and the node proposes on the leader only.
+    // RaftNode settles forwarded outcomes itself (as leadershipLost: it may have committed);
+    // this is only a fallback.
     case .forwardedOutcomeUnknown: self = .notLeader(leaderHint: nil)
+    }
+  }
+
+  /// Why a read was not served; `term` is this node's term when it failed.
+  init(_ error: ReadError, term: Term) {
+    switch error {
+    case .noLeader: self = .notLeader(leaderHint: nil)
+    case .notLeader(let leader): self = .notLeader(leaderHint: leader)
+    case .leadershipLost: self = .leadershipLost(term: term)
+    // No quorum confirmed the leadership within an election timeout: as far as this read can
+    // tell, the leadership is lost (the leader may be cut off in a minority).
+    case .timedOut: self = .leadershipLost(term: term)
     }
   }
 
@@ -48,7 +62,7 @@ public enum RaftNodeError: Error, Hashable, Sendable, CustomStringConvertible {
     case .notLeader(let leader?): "not the leader; the leader is node \(leader)"
     case .notLeader(nil): "not the leader and no leader is known; retry shortly"
     case .leadershipLost(let term):
-      "leadership of term \(term) was lost before the proposal committed; it may still commit"
+      "leadership of term \(term) was lost first; a proposal may still commit, a read was not served"
     case .uncommittedLogFull(let limit): "the leader holds its limit of \(limit) uncommitted bytes; retry later"
     case .stopping: "the node is stopping"
     case .notStarted: "the node is not started"
