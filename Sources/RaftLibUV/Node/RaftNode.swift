@@ -174,7 +174,7 @@ public final class RaftNode: @unchecked Sendable {
   /// Proposes `command` and returns the state machine's response once the command is
   /// committed and applied on this node.
   ///
-  /// On a follower (with ``NodeConfiguration/forwardProposals``, the default) the command is
+  /// On a follower (with `NodeConfiguration/forwardProposals`, the default) the command is
   /// forwarded to the leader, and the response is this node's state machine's once the entry
   /// is applied here. Proposals made together are appended, replicated and written together.
   /// Cancelling the calling task does not withdraw a proposal.
@@ -241,7 +241,7 @@ public final class RaftNode: @unchecked Sendable {
   /// transfer has started; it ends when `target` wins (watch ``status()``), or is abandoned
   /// after an election timeout, after which this node takes proposals again. Proposals made
   /// meanwhile fail with ``RaftNodeError/notLeader(leaderHint:)`` naming `target`.
-  /// - Throws: ``LeadershipTransferError`` if this node does not lead, `target` is not another
+  /// - Throws: `LeadershipTransferError` if this node does not lead, `target` is not another
   ///   member, or a transfer to another member is under way; ``RaftNodeError/stopping`` or
   ///   ``RaftNodeError/notStarted`` if the node is not running.
   public func transferLeadership(to target: NodeID) async throws {
