@@ -15,7 +15,6 @@ let package = Package(
     .executable(name: "raft-kv", targets: ["raft-kv"]),
     .executable(name: "raft-counter", targets: ["raft-counter"]),
     .executable(name: "raft-lock", targets: ["raft-lock"]),
-    .plugin(name: "ExampleCluster", targets: ["ExampleCluster"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -101,14 +100,6 @@ let package = Package(
         .product(name: "DequeModule", package: "swift-collections"),
       ],
       path: "Examples/ExampleServer"
-    ),
-    // `swift package run-cluster`: a local multi-process cluster of an example.
-    .plugin(
-      name: "ExampleCluster",
-      capability: .command(
-        intent: .custom(verb: "run-cluster", description: "Build an example and run a local cluster of it, one process per node")
-      ),
-      path: "Plugins/ExampleCluster"
     ),
     .executableTarget(name: "raft-kv", dependencies: ["ExampleServer", "KeyValueStore"], path: "Examples/raft-kv"),
     .executableTarget(name: "raft-counter", dependencies: ["ExampleServer", "Counter"], path: "Examples/raft-counter"),
