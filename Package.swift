@@ -127,7 +127,8 @@ let package = Package(
       name: "ExamplesTests",
       // The executables are dependencies so that `swift test` builds them for the end-to-end tests.
       dependencies: [
-        "Raft", "RaftTesting", "RaftLibUV", "RESP", "ExampleSupport", "ExampleServer", "KeyValueStore", "Counter", "LockService", "raft-kv",
+        "Raft", "RaftTesting", "RaftLibUV", "RESP", "ExampleSupport", "ExampleServer", "KeyValueStore", "Counter",
+        "LockService", "raft-kv",
         "raft-lock", "raft-counter",
       ]
     ),

@@ -22,7 +22,7 @@ struct Benchmarks: CommandPlugin {
       source.resume()
       return source
     }
-    defer { signals.forEach { $0.cancel() } }
+    defer { for signal in signals { signal.cancel() } }
     try process.run()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {

@@ -35,7 +35,7 @@ struct LocalCluster: CommandPlugin {
       source.resume()
       return source
     }
-    defer { signals.forEach { $0.cancel() } }
+    defer { for signal in signals { signal.cancel() } }
 
     say("local-cluster: \(plan.nodes.count) × \(plan.product) (\(executable.path))")
     for node in plan.nodes {

@@ -70,14 +70,16 @@ final class SyncWorker: Sendable {
 
   private func run() {
     while true {
-      let taken = queue.wait(until: { !$0.pending.isEmpty || $0.stopping }) { queue in
-        defer {
-          queue.pending.removeAll(keepingCapacity: true)
-          queue.dirtyFiles.removeAll(keepingCapacity: true)
-          queue.directoryChanged = false
-        }
-        return (queue.pending, Array(queue.dirtyFiles.values), queue.directoryChanged, queue.stopping, queue.failure)
-      }
+      let taken = queue.wait(
+        until: { !$0.pending.isEmpty || $0.stopping },
+        then: { queue in
+          defer {
+            queue.pending.removeAll(keepingCapacity: true)
+            queue.dirtyFiles.removeAll(keepingCapacity: true)
+            queue.directoryChanged = false
+          }
+          return (queue.pending, Array(queue.dirtyFiles.values), queue.directoryChanged, queue.stopping, queue.failure)
+        })
       let (batch, files, directoryChanged, stopping, earlierFailure) = taken
       if batch.isEmpty && stopping { return }
       var failure = earlierFailure
