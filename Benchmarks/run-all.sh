@@ -112,6 +112,10 @@ for sub in $subcommands; do
       break
     fi
   done
+  # A subcommand with a storage choice (node) measures the durable one when given a directory.
+  if [[ $args == *--data-dir* ]] && grep -q -- "--storage" <<<"$sub_help"; then
+    args="--storage file$args"
+  fi
   echo "== raft-bench $sub $args"
   json="$work/raft-bench-$sub.jsonl"
   if ! "$bin/raft-bench" "$sub" $args --json >"$json" 2>"$work/raft-bench-$sub.err"; then
