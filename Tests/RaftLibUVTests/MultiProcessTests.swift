@@ -43,14 +43,14 @@ struct MultiProcessTests {
     }
     for id in ids { #expect(try await nodes[id]!.request("start") == "ok") }
 
-    let first = try await leader(among: ids, nodes)
-    #expect(try await propose("one", among: ids, nodes).hasSuffix(":one"))
+    let first = try await ProcessClusterProbe.leader(among: ids, nodes)
+    #expect(try await ProcessClusterProbe.propose("one", among: ids, nodes).hasSuffix(":one"))
 
     nodes[first]!.kill9()
     let survivors = ids.filter { $0 != first }
-    let second = try await leader(among: survivors, nodes)
+    let second = try await ProcessClusterProbe.leader(among: survivors, nodes)
     #expect(second != first)
-    #expect(try await propose("two", among: survivors, nodes).hasSuffix(":two"))
+    #expect(try await ProcessClusterProbe.propose("two", among: survivors, nodes).hasSuffix(":two"))
 
     // Garbage on every surviving peer port.
     var random = SeededGenerator(seed: 0xF00D)
@@ -60,38 +60,7 @@ struct MultiProcessTests {
       try? socket.write((0..<4096).map { _ in UInt8.random(in: 0...255, using: &random) })
       socket.close()
     }
-    #expect(try await propose("three", among: survivors, nodes).hasSuffix(":three"))
+    #expect(try await ProcessClusterProbe.propose("three", among: survivors, nodes).hasSuffix(":three"))
     for id in survivors { #expect(try await nodes[id]!.request("stop") == "ok") }
-  }
-
-  /// Waits until exactly one of `ids` leads and the others follow it.
-  private func leader(among ids: [Int], _ nodes: [Int: NodeProcess]) async throws -> Int {
-    var found: Int?
-    try await waitUntil("a leader among \(ids)") {
-      var statuses: [Int: Status] = [:]
-      for id in ids { statuses[id] = Status(try await nodes[id]!.request("status")) }
-      let leaders = ids.filter { statuses[$0]?.role == "leader" }
-      guard leaders.count == 1, let leader = leaders.first else { return false }
-      guard ids.allSatisfy({ statuses[$0]?.leader == "\(leader)" }) else { return false }
-      found = leader
-      return true
-    }
-    return found!
-  }
-
-  /// Proposes on each node in turn until one accepts; returns its response.
-  private func propose(_ text: String, among ids: [Int], _ nodes: [Int: NodeProcess]) async throws -> String {
-    var answer = ""
-    try await waitUntil("\"\(text)\" committed") {
-      for id in ids {
-        let line = try await nodes[id]!.request("propose \(text)")
-        if line.hasPrefix("ok ") {
-          answer = String(line.dropFirst(3))
-          return true
-        }
-      }
-      return false
-    }
-    return answer
   }
 }
