@@ -48,23 +48,11 @@ struct RaftNodeClientTests {
   func staleLeaderNeverReads() async throws {
     let loop = try EventLoop(name: "stale-read")
     let network = InMemoryNetwork()
-    var nodes: [NodeID: RaftNode] = [:]
-    for id: NodeID in [1, 2, 3] {
-      nodes[id] = try RaftNode(
-        configuration: NodeConfiguration(id: id, members: [1, 2, 3]), storage: MemoryStorage(),
-        transport: network.transport(for: id), stateMachine: RecordingStateMachine(log: AppliedLog()),
-        eventLoop: loop, options: RaftNodeOptions(tickInterval: .milliseconds(5), seed: id.rawValue))
-    }
-    for node in nodes.values { try await node.start() }
-    nodes[1]!.campaign()
-    var leader: NodeID = 1
-    try await waitUntil("a leader") {
-      for (id, node) in nodes where try await node.status().role == .leader {
-        leader = id
-        return true
-      }
-      return false
-    }
+    let cluster = try TestCluster.inMemory(eventLoop: loop, network: network)
+    try await cluster.startAll()
+    cluster.member(1).node.campaign()
+    let leader = try await cluster.waitForLeader()
+    let nodes = Dictionary(uniqueKeysWithValues: cluster.ids.map { ($0, cluster.member($0).node) })
     for peer: NodeID in [1, 2, 3] where peer != leader { network.disconnect(leader, peer) }
     do {
       let served = try await nodes[leader]!.read { _ in true }
@@ -74,8 +62,7 @@ struct RaftNodeClientTests {
     }
     let others = [NodeID(1), 2, 3].filter { $0 != leader }
     _ = try await readCommands(nodes[others[0]]!)
-    for node in nodes.values { await node.stop() }
-    await loop.shutdown()
+    await cluster.shutdown()
   }
 
   @Test("Over TCP: proposals on followers are forwarded to the leader and answered once applied, then read everywhere")

@@ -139,24 +139,12 @@ struct RaftNodeLeadershipTests {
   func leadershipLost() async throws {
     let loop = try EventLoop(name: "partition")
     let network = InMemoryNetwork()
-    var nodes: [NodeID: RaftNode] = [:]
-    for id: NodeID in [1, 2, 3] {
-      nodes[id] = try RaftNode(
-        configuration: NodeConfiguration(id: id, members: [1, 2, 3]), storage: MemoryStorage(),
-        transport: network.transport(for: id), stateMachine: RecordingStateMachine(log: AppliedLog()),
-        eventLoop: loop, options: RaftNodeOptions(tickInterval: .milliseconds(5), seed: id.rawValue))
-    }
-    for node in nodes.values { try await node.start() }
-    nodes[1]!.campaign()
+    let cluster = try TestCluster.inMemory(eventLoop: loop, network: network)
+    try await cluster.startAll()
+    cluster.member(1).node.campaign()
     // Usually node 1, but under load another node's timer may fire first: isolate whoever leads.
-    var leader: NodeID = 1
-    try await waitUntil("a leader") {
-      for (id, node) in nodes where try await node.status().role == .leader {
-        leader = id
-        return true
-      }
-      return false
-    }
+    let leader = try await cluster.waitForLeader()
+    let nodes = Dictionary(uniqueKeysWithValues: cluster.ids.map { ($0, cluster.member($0).node) })
     let term = try await nodes[leader]!.status().term
     for peer: NodeID in [1, 2, 3] where peer != leader { network.disconnect(leader, peer) }
     let result: Result<[UInt8], RaftNodeError>
@@ -172,8 +160,7 @@ struct RaftNodeLeadershipTests {
       return
     }
     #expect(lostTerm >= term)
-    for node in nodes.values { await node.stop() }
-    await loop.shutdown()
+    await cluster.shutdown()
   }
 }
 

@@ -55,9 +55,11 @@ final class TestCluster: Sendable {
   func member(_ id: NodeID) -> Member { members.withLock { $0[id]! } }
   var running: [NodeID] { ids.filter { id in !stopped.withLock { $0.contains(id) } } }
 
-  /// Three nodes on one loop, over the in-memory transport.
-  static func inMemory(eventLoop: EventLoop, ids: [NodeID] = [1, 2, 3]) throws -> TestCluster {
-    let network = InMemoryNetwork()
+  /// Three nodes on one loop, over the in-memory transport of `network` (pass one in to cut
+  /// links during the test).
+  static func inMemory(
+    eventLoop: EventLoop, network: InMemoryNetwork = InMemoryNetwork(), ids: [NodeID] = [1, 2, 3]
+  ) throws -> TestCluster {
     var members: [NodeID: Member] = [:]
     for id in ids {
       let applied = AppliedLog()
