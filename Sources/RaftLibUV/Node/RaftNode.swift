@@ -184,10 +184,7 @@ public final class RaftNode: @unchecked Sendable {
   public func propose(_ command: [UInt8]) async throws(RaftNodeError) -> [UInt8] {
     let result = await withCheckedContinuation {
       (continuation: CheckedContinuation<Result<[UInt8], RaftNodeError>, Never>) in
-      let accepted = eventLoop.execute {
-        self.submitProposal(command) { continuation.resume(returning: $0) }
-      }
-      if !accepted { continuation.resume(returning: .failure(.stopping)) }
+      propose(command) { continuation.resume(returning: $0) }
     }
     return try result.get()
   }
@@ -276,7 +273,7 @@ public final class RaftNode: @unchecked Sendable {
 
   // MARK: The loop
 
-  private func submitProposal(_ command: [UInt8], completion: @escaping PendingProposals.Completion) {
+  func submitProposal(_ command: [UInt8], completion: @escaping PendingProposals.Completion) {
     guard phase == .running else { return completion(.failure(phase == .idle ? .notStarted : stopError ?? .stopping)) }
     let id = ProposalID(nextProposalID)
     nextProposalID += 1
