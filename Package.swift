@@ -68,7 +68,10 @@ let package = Package(
       ]
     ),
     // One RaftNode per process, driven over stdin, for the multi-process tests.
-    .executableTarget(name: "raft-testnode", dependencies: ["Raft", "RaftFileStorage", "RaftLibUV"]),
+    .executableTarget(
+      name: "raft-testnode", dependencies: ["Raft", "RaftFileStorage", "RaftLibUV", "RaftTestNodeProtocol"]),
+    // The binary client protocol of raft-testnode, shared by the node and the programs that drive it.
+    .target(name: "RaftTestNodeProtocol"),
     .executableTarget(
       name: "raft-sim",
       dependencies: [
@@ -79,7 +82,7 @@ let package = Package(
     .executableTarget(
       name: "raft-bench",
       dependencies: [
-        "Raft", "RaftFileStorage", "RaftLibUV", "MallocCounter",
+        "Raft", "RaftFileStorage", "RaftLibUV", "MallocCounter", "RaftTestNodeProtocol",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/raft-bench"
@@ -141,7 +144,9 @@ let package = Package(
     ),
     // Compiles Plugins/LocalCluster/ClusterPlan.swift through a symlink: plugin code can't be linked.
     .testTarget(name: "LocalClusterPlanTests"),
-    .testTarget(name: "RaftLibUVTests", dependencies: ["Raft", "RaftTesting", "RaftLibUV", "raft-testnode"]),
+    .testTarget(
+      name: "RaftLibUVTests",
+      dependencies: ["Raft", "RaftTesting", "RaftLibUV", "RaftTestNodeProtocol", "raft-testnode"]),
   ],
   swiftLanguageModes: [.v6]
 )

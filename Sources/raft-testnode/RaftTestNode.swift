@@ -1,20 +1,24 @@
 import Raft
 import RaftFileStorage
 import RaftLibUV
+import RaftTestNodeProtocol
 import Synchronization
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
-/// One RaftNode in its own process, driven by lines on stdin, for multi-process tests and
-/// local experiments. Without a data directory it keeps everything in memory, so a killed process
-/// forgets everything; with one it keeps a FileStorage there and a restarted process recovers
-/// from it (replaying the committed log into a fresh state machine).
+/// One RaftNode in its own process, driven through stdin and stdout, for multi-process tests,
+/// benchmarks and local experiments. Without a data directory it keeps everything in memory, so
+/// a killed process forgets everything; with one it keeps a FileStorage there and a restarted
+/// process recovers from it (replaying the committed log into a fresh state machine).
 ///
 /// Usage: `raft-testnode <id> <member,member,...> [cluster-id] [election-timeout-ticks] [data-dir]`
 /// (ticks are 10 ms; the timeout defaults to 10). It listens on an ephemeral
-/// loopback port and prints `listening <port>`. Commands, one per line, each answered by one line:
+/// loopback port and prints `listening <port>`.
+///
+/// ## Text protocol
+/// Commands, one per line, each answered by one line:
 /// - `peer <id> <port>`: where a peer listens (on 127.0.0.1) → `ok`
 /// - `start` → `ok`
 /// - `propose <text>` → `ok <response>` or `err <description>`
@@ -25,7 +29,19 @@ import Synchronization
 ///   so benchmarks do not hold every command in memory)
 /// - `applied` → `applied <command>|<command>|...`: the commands applied since `record`
 ///   (including ones replayed from the data directory), in order
+/// - `binary` → `ok`, then both directions switch to the binary protocol for good (send it
+///   with no `submit` unanswered: a late `done` line would land among the frames)
 /// - `stop` → `ok`, then the process exits.
+///
+/// ## Binary protocol
+/// Pipelined proposals for benchmarks (`TestNodeFrames` in `RaftTestNodeProtocol`), all integers
+/// little-endian. Request: `UInt32` length of what follows, `UInt64` tag, command bytes. Response:
+/// `UInt32` length, the request's `UInt64` tag, a status byte (0 ok, 1 error), then the state
+/// machine's response or the error's UTF-8 description. Responses come in any order. The frames
+/// may follow `binary` at once. The node reads stdin in big chunks, proposes every request of a
+/// chunk with one hop to its loop, and writes the responses settled in one loop turn with one
+/// write. The end of stdin stops the node; a malformed frame stops it too, with `fatal` on
+/// stderr and exit status 1.
 @main
 struct RaftTestNode {
   static func main() async {
@@ -53,7 +69,8 @@ struct RaftTestNode {
         configuration: NodeConfiguration(id: NodeID(id), members: members, electionTimeoutTicks: electionTimeoutTicks),
         storage: storage,
         transport: transport, stateMachine: EchoStateMachine(applied: applied), eventLoop: loop)
-      while let line = readLine() {
+      let input = StandardInput()
+      while let line = input.readLine() {
         let words = line.split(separator: " ", maxSplits: 2).map(String.init)
         switch words.first {
         case "peer" where words.count == 3:
@@ -75,12 +92,10 @@ struct RaftTestNode {
           // whenever the proposal settles, so many can be in flight.
           let tag = words[1]
           let command = Array((words.count > 2 ? words[2] : "").utf8)
-          Task.detached {
-            do {
-              let response = try await node.propose(command)
-              reply("done \(tag) ok \(String(decoding: response, as: UTF8.self))")
-            } catch {
-              reply("done \(tag) err \(error)")
+          node.propose(command) { result in
+            switch result {
+            case .success(let response): reply("done \(tag) ok \(String(decoding: response, as: UTF8.self))")
+            case .failure(let error): reply("done \(tag) err \(error)")
             }
           }
         case "status":
@@ -93,6 +108,19 @@ struct RaftTestNode {
           reply("ok")
         case "applied":
           reply("applied " + applied.all.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "|"))
+        case "binary":
+          reply("ok")
+          do {
+            try BinaryClient.serve(node: node, buffered: input.takeBuffered())
+          } catch {
+            writeToStandardError("fatal \(error)\n")
+            await node.stop()
+            await loop.shutdown()
+            exit(1)
+          }
+          await node.stop()
+          await loop.shutdown()
+          exit(0)
         case "stop":
           await node.stop()
           reply("ok")
@@ -113,13 +141,12 @@ struct RaftTestNode {
 
 /// Writes one line to stdout unbuffered, so a parent reading a pipe sees it at once.
 func reply(_ line: String) {
-  let bytes = Array((line + "\n").utf8)
-  var offset = 0
-  while offset < bytes.count {
-    let written = bytes.withUnsafeBytes { write(1, $0.baseAddress! + offset, bytes.count - offset) }
-    guard written > 0 else { return }
-    offset += written
-  }
+  writeToStandardOutput(Array((line + "\n").utf8))
+}
+
+func writeToStandardError(_ text: String) {
+  let bytes = Array(text.utf8)
+  _ = bytes.withUnsafeBytes { write(2, $0.baseAddress!, $0.count) }
 }
 
 /// Answers each command with "index:command", and records it when asked to.

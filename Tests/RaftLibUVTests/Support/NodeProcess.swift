@@ -1,3 +1,4 @@
+import RaftTestNodeProtocol
 import Synchronization
 
 #if canImport(Glibc)
@@ -15,6 +16,7 @@ final class NodeProcess: Sendable {
   private let output: Int32
   private let pending = Mutex<[UInt8]>([])
   private let exited = Mutex(false)
+  private let inputClosed = Mutex(false)
 
   /// The `raft-testnode` built next to the test bundle.
   static var executable: String {
@@ -55,7 +57,7 @@ final class NodeProcess: Sendable {
 
   deinit {
     kill9()
-    close(input)
+    if !inputClosed.withLock({ $0 }) { close(input) }
     close(output)
   }
 
@@ -85,6 +87,58 @@ final class NodeProcess: Sendable {
         continue
       }
       if count == 0 { throw Failure(description: "node \(pid) closed its output") }
+      polls += 1
+      if ContinuousClock.now >= deadline && polls >= 200 { throw Failure(description: "node \(pid) did not answer") }
+      try await Task.sleep(for: .milliseconds(2))
+    }
+  }
+
+  /// Writes raw bytes (frames of the binary protocol) to the process's stdin.
+  func send(_ bytes: [UInt8]) throws {
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes.withUnsafeBytes { write(input, $0.baseAddress! + offset, bytes.count - offset) }
+      guard written > 0 else { throw Failure(description: "write to node \(pid) failed") }
+      offset += written
+    }
+  }
+
+  /// Closes the process's stdin: the node sees the end of its input.
+  func closeInput() {
+    let first = inputClosed.withLock { closed in
+      defer { closed = true }
+      return !closed
+    }
+    if first { close(input) }
+  }
+
+  /// The next `count` binary responses, after whatever lines were already read.
+  func readResponses(
+    _ count: Int, timeout: Duration = .seconds(20)
+  ) async throws -> [TestNodeFrameDecoder.Response] {
+    var decoder = TestNodeFrameDecoder()
+    decoder.append(
+      pending.withLock { buffer in
+        defer { buffer.removeAll() }
+        return buffer
+      })
+    let deadline = ContinuousClock.now + timeout
+    var responses: [TestNodeFrameDecoder.Response] = []
+    var polls = 0
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+      while responses.count < count, let response = try decoder.nextResponse() { responses.append(response) }
+      if responses.count == count {
+        let rest = decoder.takeRemaining()
+        pending.withLock { $0 = rest }
+        return responses
+      }
+      let read = chunk.withUnsafeMutableBytes { Glibc.read(output, $0.baseAddress!, $0.count) }
+      if read > 0 {
+        decoder.append(chunk.prefix(read))
+        continue
+      }
+      if read == 0 { throw Failure(description: "node \(pid) closed its output") }
       polls += 1
       if ContinuousClock.now >= deadline && polls >= 200 { throw Failure(description: "node \(pid) did not answer") }
       try await Task.sleep(for: .milliseconds(2))
