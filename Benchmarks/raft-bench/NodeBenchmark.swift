@@ -30,8 +30,9 @@ struct NodeBenchmark: AsyncParsableCommand {
       write was fdatasync'ed on a quorum first.
 
       --processes runs the three nodes as raft-testnode processes instead, driven through the \
-      leader's stdin with pipelined submits: latencies include a pipe round trip to the leader \
-      process and its line parsing.
+      leader's stdin and stdout in its binary protocol (length-prefixed frames, pipelined; the \
+      node proposes every frame of one read together and writes the responses of one loop turn \
+      together): latencies include a pipe round trip to the leader process.
 
       entries/write: command entries per storage write on the leader during the measured time \
       (how well proposals batch; in-process memory storage only).
@@ -110,13 +111,13 @@ struct NodeBenchmark: AsyncParsableCommand {
 
 extension NodeBenchmark {
   /// The same measurement with each node in its own process; the benchmark drives the leader
-  /// through its stdin with `--concurrency` proposals in flight, so latencies include a pipe
-  /// round trip to the leader process.
+  /// through its stdin in binary frames with `--concurrency` proposals in flight, so latencies
+  /// include a pipe round trip to the leader process.
   func runProcesses(dataDirectory: String?) throws {
     let cluster = try ProcessCluster(dataDirectory: dataDirectory)
     defer { cluster.shutdown() }
     var reporter = output.makeReporter()
-    let command = String(repeating: "a", count: size)
+    let command = [UInt8](repeating: UInt8(ascii: "a"), count: size)
     for concurrency in concurrencies.isEmpty ? [1, 16, 256] : concurrencies {
       let latencies = try cluster.measure(
         concurrency: concurrency, command: command, warmup: warmup, duration: duration

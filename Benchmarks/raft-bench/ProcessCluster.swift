@@ -1,9 +1,13 @@
+import RaftTestNodeProtocol
+
 #if canImport(Glibc)
   import Glibc
 #endif
 
 /// Three `raft-testnode` processes on loopback TCP, for `raft-bench node --processes`. The
-/// benchmark talks to them over their stdin and stdout with blocking I/O on one thread.
+/// benchmark talks to them over their stdin and stdout with blocking I/O on one thread: the
+/// text protocol to set up and find the leader, then the binary protocol to the leader, whose
+/// costs are per read and per write, so the figures are the nodes' and not the pipe's.
 final class ProcessCluster {
   struct Failure: Error, CustomStringConvertible {
     var description: String
@@ -12,7 +16,7 @@ final class ProcessCluster {
   /// One child process and its pipes.
   final class Child {
     let pid: pid_t
-    let input: Int32
+    private(set) var input: Int32
     let output: Int32
     private var buffer: [UInt8] = []
     /// Where the unread part of `buffer` starts (lines are consumed without shifting the rest).
@@ -60,7 +64,7 @@ final class ProcessCluster {
         }
         buffer.removeSubrange(..<readOffset)
         readOffset = 0
-        let count = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress!, $0.count) }
+        let count = chunk.withUnsafeMutableBytes { Glibc.read(output, $0.baseAddress!, $0.count) }
         guard count > 0 else { throw Failure(description: "node process \(pid) exited") }
         buffer += chunk.prefix(count)
       }
@@ -71,11 +75,49 @@ final class ProcessCluster {
       return try readLine()
     }
 
+    /// Whether the child was switched to the binary protocol (it then takes no text commands).
+    private(set) var isBinary = false
+
+    /// Switches the child to the binary protocol.
+    func switchToBinary() throws {
+      let answer = try request("binary")
+      guard answer == "ok" else { throw Failure(description: "node process \(pid) refused binary mode: \(answer)") }
+      isBinary = true
+    }
+
+    /// Writes frames of the binary protocol.
+    func send(_ bytes: [UInt8]) throws {
+      var offset = 0
+      while offset < bytes.count {
+        let written = bytes.withUnsafeBytes { write(input, $0.baseAddress! + offset, bytes.count - offset) }
+        guard written > 0 else { throw Failure(description: "node process \(pid) stopped reading") }
+        offset += written
+      }
+    }
+
+    /// Blocks until bytes arrive and hands them to `decoder` (with any read past the last line).
+    func read(into decoder: inout TestNodeFrameDecoder) throws {
+      if readOffset < buffer.count {
+        decoder.append(buffer[readOffset...])
+        buffer.removeAll()
+        readOffset = 0
+      }
+      let count = decoder.append(capacity: 65536) { Glibc.read(output, $0.baseAddress!, $0.count) }
+      guard count > 0 else { throw Failure(description: "node process \(pid) exited") }
+    }
+
+    /// Closes the child's stdin: a node in binary mode stops and exits.
+    func closeInput() {
+      guard input >= 0 else { return }
+      close(input)
+      input = -1
+    }
+
     func terminate() {
       kill(pid, SIGKILL)
       var status: Int32 = 0
       waitpid(pid, &status, 0)
-      close(input)
+      closeInput()
       close(output)
     }
   }
@@ -128,38 +170,73 @@ final class ProcessCluster {
     throw Failure(description: "no leader within 30 s")
   }
 
+  /// The leader, in binary mode, found (and switched) on first use. A leader change later
+  /// fails the run: its proposals come back with errors.
+  private var drivenLeader: Child?
+
   /// Runs `concurrency` proposals in flight against the leader, closed loop, for `warmup` then
   /// `duration` seconds. - Returns: latencies (ns) of the proposals answered in the measured time.
-  func measure(concurrency: Int, command: String, warmup: Double, duration: Double) throws -> [UInt64] {
-    let leader = try leader()
+  ///
+  /// The proposals go in binary frames: every response read in one chunk is answered with its
+  /// replacement, and all the replacements go out in one write.
+  func measure(concurrency: Int, command: [UInt8], warmup: Double, duration: Double) throws -> [UInt64] {
+    let leader: Child
+    if let drivenLeader {
+      leader = drivenLeader
+    } else {
+      leader = try self.leader()
+      try leader.switchToBinary()
+      drivenLeader = leader
+    }
     let start = MonotonicClock.nanoseconds()
     let measureFrom = start + UInt64(warmup * 1e9)
     let end = measureFrom + UInt64(duration * 1e9)
-    var sentAt: [Int: UInt64] = [:]
-    var nextTag = 0
+    var sentAt: [UInt64: UInt64] = [:]
+    sentAt.reserveCapacity(concurrency)
+    var nextTag: UInt64 = 0
     var latencies: [UInt64] = []
-    func submit() throws {
-      sentAt[nextTag] = MonotonicClock.nanoseconds()
-      try leader.send("submit \(nextTag) \(command)")
+    var outgoing: [UInt8] = []
+    var outgoingTags: [UInt64] = []
+    func submit() {
+      TestNodeFrames.appendRequest(tag: nextTag, command: command, to: &outgoing)
+      outgoingTags.append(nextTag)
       nextTag += 1
     }
-    for _ in 0..<concurrency { try submit() }
-    while !sentAt.isEmpty {
-      let line = try leader.readLine()
-      let words = line.split(separator: " ", maxSplits: 3)
-      guard words.count >= 3, words[0] == "done", let tag = Int(words[1]), let sent = sentAt.removeValue(forKey: tag)
-      else { continue }
-      guard words[2] == "ok" else { throw Failure(description: "proposal failed: \(line)") }
+    func flush() throws {
       let now = MonotonicClock.nanoseconds()
-      if sent >= measureFrom && now <= end { latencies.append(now - sent) }
-      if now < end { try submit() }
+      for tag in outgoingTags { sentAt[tag] = now }
+      try leader.send(outgoing)
+      outgoing.removeAll(keepingCapacity: true)
+      outgoingTags.removeAll(keepingCapacity: true)
+    }
+    for _ in 0..<concurrency { submit() }
+    try flush()
+    var decoder = TestNodeFrameDecoder()
+    while !sentAt.isEmpty {
+      try leader.read(into: &decoder)
+      // Every response of one read arrived together.
+      let now = MonotonicClock.nanoseconds()
+      while let response = try decoder.nextResponse() {
+        guard let sent = sentAt.removeValue(forKey: response.tag) else { continue }
+        guard response.status == .ok else {
+          throw Failure(description: "proposal failed: \(String(decoding: response.payload, as: UTF8.self))")
+        }
+        if sent >= measureFrom && now <= end { latencies.append(now - sent) }
+        if now < end { submit() }
+      }
+      if !outgoing.isEmpty { try flush() }
     }
     return latencies
   }
 
   func shutdown() {
     for child in children {
-      _ = try? child.request("stop")
+      // A node in binary mode stops at the end of its input; the others on `stop`.
+      if child.isBinary {
+        child.closeInput()
+      } else {
+        _ = try? child.request("stop")
+      }
       child.terminate()
     }
   }

@@ -92,52 +92,65 @@ public struct TestNodeFrameDecoder: Sendable {
     }
   }
 
+  /// Storage: the undecoded bytes are `bytes[start..<end]`; what follows `end` is room for the
+  /// next read, so reading costs no zero-filling and no extra copy.
   private var bytes: [UInt8] = []
-  /// Where the undecoded part of `bytes` starts; consumed frames are dropped in bulk.
   private var start = 0
+  private var end = 0
 
   public init() {}
 
   /// Bytes received and not yet decoded into frames.
-  public var bufferedCount: Int { bytes.count - start }
+  public var bufferedCount: Int { end - start }
 
   /// Adds bytes read from the stream.
   public mutating func append(_ newBytes: some Collection<UInt8>) {
-    if start > 0 && start >= bytes.count / 2 {
-      bytes.removeSubrange(..<start)
-      start = 0
+    makeRoom(newBytes.count)
+    bytes.withUnsafeMutableBufferPointer { buffer in
+      _ = UnsafeMutableBufferPointer(rebasing: buffer[end..<(end + newBytes.count)]).initialize(from: newBytes)
     }
-    bytes.append(contentsOf: newBytes)
+    end += newBytes.count
   }
 
-  /// Adds `count` bytes read straight into the buffer by `read`, which gets room for
-  /// `capacity` bytes and returns how many it wrote (zero or less: none, returned as is).
-  /// Saves a copy compared with reading into a separate chunk.
+  /// Lets `read` write up to `capacity` bytes straight into the decoder's storage and keeps
+  /// the count it returns (zero or less: nothing kept; returned as is).
   public mutating func append(
     capacity: Int, from read: (UnsafeMutableRawBufferPointer) -> Int
   ) -> Int {
-    if start > 0 && start >= bytes.count / 2 {
-      bytes.removeSubrange(..<start)
-      start = 0
+    makeRoom(capacity)
+    let count = bytes.withUnsafeMutableBytes { buffer in
+      read(UnsafeMutableRawBufferPointer(rebasing: buffer[end..<(end + capacity)]))
     }
-    let oldCount = bytes.count
-    var result = 0
-    bytes.append(contentsOf: repeatElement(0, count: capacity))
-    bytes.withUnsafeMutableBytes { buffer in
-      result = read(UnsafeMutableRawBufferPointer(rebasing: buffer[oldCount...]))
-    }
-    bytes.removeLast(capacity - max(0, min(result, capacity)))
-    return result
+    end += max(0, min(count, capacity))
+    return count
   }
 
   /// Hands over the bytes not decoded yet (a frame's beginning, or what follows the frames in
   /// the stream), and empties the decoder.
   public mutating func takeRemaining() -> [UInt8] {
     defer {
-      bytes.removeAll()
       start = 0
+      end = 0
     }
-    return Array(bytes[start...])
+    return Array(bytes[start..<end])
+  }
+
+  /// Ensures room for `count` more bytes after `end`: moves the undecoded bytes to the front
+  /// (usually part of one frame), and grows the storage only if that is not enough.
+  private mutating func makeRoom(_ count: Int) {
+    guard bytes.count - end < count else { return }
+    if start > 0 {
+      let undecoded = end - start
+      bytes.withUnsafeMutableBytes { buffer in
+        guard undecoded > 0, let base = buffer.baseAddress else { return }
+        (base).copyMemory(from: base + start, byteCount: undecoded)
+      }
+      start = 0
+      end = undecoded
+    }
+    if bytes.count - end < count {
+      bytes.append(contentsOf: repeatElement(0, count: max(count - (bytes.count - end), bytes.count)))
+    }
   }
 
   /// The next complete request, or nil until more bytes arrive.
@@ -161,14 +174,14 @@ public struct TestNodeFrameDecoder: Sendable {
 
   /// Where the next frame's body starts and where the frame after it starts, once complete.
   private func nextBody(minimumLength: Int) throws(MalformedFrame) -> (body: Int, next: Int)? {
-    guard bytes.count - start >= 4 else { return nil }
+    guard end - start >= 4 else { return nil }
     let length = Int(integer(at: start) as UInt32)
     guard length >= minimumLength, length <= TestNodeFrames.maximumLength else {
       throw MalformedFrame(
         reason: "length \(length) outside \(minimumLength)...\(TestNodeFrames.maximumLength)")
     }
     let body = start + 4
-    guard bytes.count - body >= length else { return nil }
+    guard end - body >= length else { return nil }
     return (body, body + length)
   }
 
