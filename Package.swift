@@ -69,9 +69,9 @@ let package = Package(
     ),
     // One RaftNode per process, driven over stdin, for the multi-process tests.
     .executableTarget(
-      name: "raft-testnode", dependencies: ["Raft", "RaftFileStorage", "RaftLibUV", "RaftTestNodeProtocol"]),
-    // The binary client protocol of raft-testnode, shared by the node and the programs that drive it.
-    .target(name: "RaftTestNodeProtocol"),
+      name: "raft-testnode", dependencies: ["Raft", "RaftFileStorage", "RaftLibUV", "RaftTestNodeClient"]),
+    // What drives raft-testnode: its binary protocol (the node speaks it too) and spawning it.
+    .target(name: "RaftTestNodeClient"),
     .executableTarget(
       name: "raft-sim",
       dependencies: [
@@ -82,7 +82,7 @@ let package = Package(
     .executableTarget(
       name: "raft-bench",
       dependencies: [
-        "Raft", "RaftFileStorage", "RaftLibUV", "MallocCounter", "RaftTestNodeProtocol",
+        "Raft", "RaftFileStorage", "RaftLibUV", "MallocCounter", "RaftTestNodeClient",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/raft-bench"
@@ -146,7 +146,7 @@ let package = Package(
     .testTarget(name: "LocalClusterPlanTests"),
     .testTarget(
       name: "RaftLibUVTests",
-      dependencies: ["Raft", "RaftTesting", "RaftLibUV", "RaftTestNodeProtocol", "raft-testnode"]),
+      dependencies: ["Raft", "RaftTesting", "RaftLibUV", "RaftTestNodeClient", "raft-testnode"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,4 @@
-import RaftTestNodeProtocol
+import RaftTestNodeClient
 
 #if canImport(Glibc)
   import Glibc
@@ -23,25 +23,10 @@ final class ProcessCluster {
     private var readOffset = 0
 
     init(path: String, arguments: [String]) throws {
-      var toChild: [Int32] = [0, 0]
-      var fromChild: [Int32] = [0, 0]
-      guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else { throw Failure(description: "pipe failed") }
-      var actions = posix_spawn_file_actions_t()
-      posix_spawn_file_actions_init(&actions)
-      defer { posix_spawn_file_actions_destroy(&actions) }
-      posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
-      posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
-      for fd in toChild + fromChild { posix_spawn_file_actions_addclose(&actions, fd) }
-      let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-      defer { for pointer in argv { free(pointer) } }
-      var pid = pid_t()
-      let status = posix_spawn(&pid, path, &actions, nil, argv, environ)
-      close(toChild[0])
-      close(fromChild[1])
-      guard status == 0 else { throw Failure(description: "cannot start \(path): error \(status)") }
-      self.pid = pid
-      input = toChild[1]
-      output = fromChild[0]
+      let child = try TestNodeChild(path: path, arguments: arguments)
+      pid = child.pid
+      input = child.input
+      output = child.output
     }
 
     func send(_ line: String) throws {
@@ -128,12 +113,7 @@ final class ProcessCluster {
   /// - Parameter dataDirectory: if set, each node keeps a FileStorage in `node-<id>` under it;
   ///   otherwise memory storage.
   init(dataDirectory: String? = nil) throws {
-    var path = [CChar](repeating: 0, count: 4096)
-    let length = readlink("/proc/self/exe", &path, path.count - 1)
-    let exe = String(decoding: path.prefix(max(0, length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    let node =
-      exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-      + "/raft-testnode"
+    let node = TestNodeChild.siblingExecutable(named: "raft-testnode")
     guard access(node, X_OK) == 0 else {
       throw Failure(description: "\(node) not found: build it (swift build -c release --product raft-testnode)")
     }

@@ -1,5 +1,5 @@
 import RaftLibUV
-import RaftTestNodeProtocol
+import RaftTestNodeClient
 import Synchronization
 
 #if canImport(Glibc)

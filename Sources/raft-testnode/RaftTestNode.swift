@@ -1,7 +1,7 @@
 import Raft
 import RaftFileStorage
 import RaftLibUV
-import RaftTestNodeProtocol
+import RaftTestNodeClient
 import Synchronization
 
 #if canImport(Glibc)
@@ -34,7 +34,7 @@ import Synchronization
 /// - `stop` → `ok`, then the process exits.
 ///
 /// ## Binary protocol
-/// Pipelined proposals for benchmarks (`TestNodeFrames` in `RaftTestNodeProtocol`), all integers
+/// Pipelined proposals for benchmarks (`TestNodeFrames` in `RaftTestNodeClient`), all integers
 /// little-endian. Request: `UInt32` length of what follows, `UInt64` tag, command bytes. Response:
 /// `UInt32` length, the request's `UInt64` tag, a status byte (0 ok, 1 error), then the state
 /// machine's response or the error's UTF-8 description. Responses come in any order. The frames

@@ -1,4 +1,4 @@
-import RaftTestNodeProtocol
+import RaftTestNodeClient
 import Testing
 
 /// `raft-testnode`'s binary mode, driven as `raft-bench node --processes` drives it.

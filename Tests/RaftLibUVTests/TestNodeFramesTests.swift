@@ -1,4 +1,4 @@
-import RaftTestNodeProtocol
+import RaftTestNodeClient
 import Testing
 
 @Suite("raft-testnode binary frames")

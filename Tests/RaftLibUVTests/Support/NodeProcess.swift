@@ -1,4 +1,4 @@
-import RaftTestNodeProtocol
+import RaftTestNodeClient
 import Synchronization
 
 #if canImport(Glibc)
@@ -19,39 +19,13 @@ final class NodeProcess: Sendable {
   private let inputClosed = Mutex(false)
 
   /// The `raft-testnode` built next to the test bundle.
-  static var executable: String {
-    var path = [CChar](repeating: 0, count: 4096)
-    let count = readlink("/proc/self/exe", &path, path.count - 1)
-    let exe = String(decoding: path.prefix(max(0, count)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    let directory = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-    return directory + "/raft-testnode"
-  }
+  static var executable: String { TestNodeChild.siblingExecutable(named: "raft-testnode") }
 
   init(arguments: [String]) throws {
-    var toChild: [Int32] = [0, 0]
-    var fromChild: [Int32] = [0, 0]
-    guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else { throw Failure(description: "pipe failed") }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
-    posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
-    for fd in toChild + fromChild { posix_spawn_file_actions_addclose(&actions, fd) }
-    let path = Self.executable
-    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-    defer { for pointer in argv { free(pointer) } }
-    var pid = pid_t()
-    let status = posix_spawn(&pid, path, &actions, nil, argv, environ)
-    close(toChild[0])
-    close(fromChild[1])
-    guard status == 0 else {
-      close(toChild[1])
-      close(fromChild[0])
-      throw Failure(description: "posix_spawn \(path) failed: \(status)")
-    }
-    self.pid = pid
-    input = toChild[1]
-    output = fromChild[0]
+    let child = try TestNodeChild(path: Self.executable, arguments: arguments)
+    pid = child.pid
+    input = child.input
+    output = child.output
     _ = fcntl(output, F_SETFL, fcntl(output, F_GETFL) | O_NONBLOCK)
   }
 
