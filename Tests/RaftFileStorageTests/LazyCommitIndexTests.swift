@@ -9,6 +9,8 @@ import Testing
 @Suite("FileStorage: lazily durable commit index")
 struct LazyCommitIndexTests {
   let directory = TemporaryDirectory()
+  /// Small segments: the copies below read and write every preallocated byte.
+  static let options = FileStorageOptions(segmentSize: 65536)
   var path: String { directory.path + "/data" }
 
   /// What a crash that keeps the page cache leaves: a copy of every file as written so far,
@@ -16,7 +18,7 @@ struct LazyCommitIndexTests {
   func crashCopy(_ name: String) throws -> PersistentState {
     let copy = directory.path + "/" + name
     Self.copyTree(from: path, to: copy)
-    let storage = try FileStorage(directory: copy)
+    let storage = try FileStorage(directory: copy, options: Self.options)
     defer { storage.close() }
     return try storage.recover()
   }
@@ -36,7 +38,7 @@ struct LazyCommitIndexTests {
 
   @Test("A commit index alone is not written until the term or vote changes or the storage closes")
   func commitIndexWrittenLazily() throws {
-    let storage = try FileStorage(directory: path)
+    let storage = try FileStorage(directory: path, options: Self.options)
     let metadataFile = path + "/metadata"
     Log.persist(
       storage,
@@ -62,7 +64,7 @@ struct LazyCommitIndexTests {
 
     Log.persist(storage, [Log.request(4, hardState: HardState(term: 2, votedFor: nil, commitIndex: 4), entries: [])])
     storage.close()
-    let reopened = try FileStorage(directory: path)
+    let reopened = try FileStorage(directory: path, options: Self.options)
     defer { reopened.close() }
     #expect(try reopened.recover().hardState == HardState(term: 2, votedFor: nil, commitIndex: 4))
   }
