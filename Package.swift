@@ -25,9 +25,11 @@ let package = Package(
     .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: [
+    // CRC-32C with the CPU's instructions (SSE 4.2, ARMv8 CRC), used by Raft's CRC32C when present.
+    .target(name: "CRC32CHardware"),
     .target(
       name: "Raft",
-      dependencies: [.product(name: "DequeModule", package: "swift-collections")]
+      dependencies: ["CRC32CHardware", .product(name: "DequeModule", package: "swift-collections")]
     ),
     .target(
       name: "RaftTesting",

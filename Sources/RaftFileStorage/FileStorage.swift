@@ -22,6 +22,11 @@ import Synchronization
 /// order, on itself. Requests that arrive while a sync is in flight share the next one, so many
 /// concurrent writers cost one fsync per round instead of one each.
 ///
+/// Term and vote are durable before a request completes. A new commit index alone is not
+/// written at once (it would cost a second fsync per round): it is written with the next term or
+/// vote change and by ``close()``, so after a crash the recovered commit index may be older than
+/// the last one persisted, as the ``Storage`` contract allows.
+///
 /// ## Snapshots
 /// ``beginSnapshot(_:)`` streams a state machine's snapshot into a temporary file that its
 /// sink's `finish()` syncs and renames into place; a received snapshot's chunks
@@ -130,7 +135,7 @@ public final class FileStorage: Storage {
   /// read back from disk. The entries start at ``firstIndex``: compaction removes whole
   /// segments, so they may begin before the snapshot's last included index.
   public func recover() throws -> PersistentState {
-    let hardState = metadata.current.hardState
+    let hardState = worker.latestHardState
     let entries = try log.withLock { side in
       try side.log.entries(from: side.log.firstIndex, through: side.log.lastIndex)
     }

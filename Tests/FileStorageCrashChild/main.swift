@@ -1,5 +1,5 @@
 // Appends to a FileStorage under load, printing every request before it is submitted
-// ("s <id> <first index> <count> <term>") and again when its completion runs ("a <id>"). With
+// ("s <id> <first index> <count> <term> <h if it carries a hard state, else ->") and again when its completion runs ("a <id>"). With
 // conflicts on, some requests rewrite the last few entries with a higher term, as a follower
 // does when a new leader's log differs. The crash tests SIGKILL it at random points and check
 // that what was acknowledged survived.
@@ -64,9 +64,14 @@ do {
     let entries = (0..<count).map { offset in
       LogEntry(index: LogIndex(next + offset), term: Term(term), payload: payload(for: next + offset, term: term))
     }
-    let hardState = nextRandom() % 4 == 0 ? HardState(term: Term(term)) : nil
+    // Without conflicts the entries before this request count as committed: their commit index
+    // rides along, and may come back older after a crash (it is made durable lazily).
+    let hardState =
+      nextRandom() % 4 == 0
+      ? HardState(term: Term(term), votedFor: NodeID(term % 3 + 1), commitIndex: LogIndex(conflicts ? 0 : next - 1))
+      : nil
     let requestID = id
-    say("s \(requestID) \(next) \(count) \(term)")
+    say("s \(requestID) \(next) \(count) \(term) \(hardState == nil ? "-" : "h")")
     storage.persist(PersistenceRequest(id: PersistenceID(rawValue: id), hardState: hardState, entries: entries)) {
       result in
       switch result {

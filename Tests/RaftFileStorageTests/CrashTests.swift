@@ -22,6 +22,8 @@ struct CrashTests {
     var first: Int
     var count: Int
     var term: UInt64
+    /// Whether it carried a hard state (term, vote for node `term % 3 + 1`, commit index).
+    var hasHardState: Bool
   }
 
   @Test(
@@ -50,10 +52,10 @@ struct CrashTests {
       var acknowledged = 0
       func take(_ line: String) -> Bool {
         let fields = line.split(separator: " ")
-        if fields.first == "s", fields.count == 5, let id = Int(fields[1]), let first = Int(fields[2]),
+        if fields.first == "s", fields.count == 6, let id = Int(fields[1]), let first = Int(fields[2]),
           let count = Int(fields[3]), let term = UInt64(fields[4]), id == submitted.count + 1
         {
-          submitted.append(Submitted(first: first, count: count, term: term))
+          submitted.append(Submitted(first: first, count: count, term: term, hasHardState: fields[5] == "h"))
           return true
         }
         if fields.first == "a", fields.count == 2, let id = Int(fields[1]), id == acknowledged + 1,
@@ -80,8 +82,22 @@ struct CrashTests {
       let mustSurvive = min(expected.count, untouched)
 
       let storage = try FileStorage(directory: path, options: FileStorageOptions(segmentSize: 16384))
-      let entries = try storage.recover().entries
+      let recovered = try storage.recover()
+      let entries = recovered.entries
       storage.close()
+      // Term and vote are durable once acknowledged; the commit index may lag but never points
+      // past the recovered log.
+      if let lastHardState = submitted.prefix(acknowledged).last(where: \.hasHardState) {
+        #expect(
+          recovered.hardState.term.rawValue >= lastHardState.term,
+          "\(context): term \(lastHardState.term) was acknowledged, \(recovered.hardState.term) recovered")
+        if recovered.hardState.term.rawValue == lastHardState.term {
+          #expect(recovered.hardState.votedFor == NodeID(lastHardState.term % 3 + 1), "\(context): vote lost")
+        }
+      }
+      #expect(
+        recovered.hardState.commitIndex.rawValue <= UInt64(entries.count),
+        "\(context): commit index \(recovered.hardState.commitIndex) past the log's \(entries.count) entries")
       recoveredTerms = entries.map(\.term.rawValue)
       #expect(
         entries.count >= mustSurvive,

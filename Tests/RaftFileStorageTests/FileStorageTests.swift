@@ -44,6 +44,8 @@ struct FileStorageTests {
     Log.persist(storage, [Log.request(2, entries: Log.entries([2, 2], from: 40, payloadSize: 100))])
     #expect(storage.segmentCount < before)
     #expect(storage.lastIndex == 41)
+    let cut = Files.segments(in: path).last!
+    #expect(Files.size(cut) == 4096, "the cut segment keeps its preallocated space")
     storage.close()
     let reopened = try open()
     let entries = try reopened.recover().entries

@@ -58,27 +58,35 @@ struct RecoveryTests {
   func truncatedTail() throws {
     let entries = try writeLog(count: 70)
     let last = Files.segments(in: path).last!
-    let original = Files.read(last)
+    let original = Files.written(last)
     let lastRecordStart = original.count - Self.recordSize
     for cut in lastRecordStart..<original.count {
       Files.write(last, Array(original[..<cut]))
       let storage = try open()
       #expect(try storage.recover().entries == Array(entries.dropLast()), "cut at \(cut)")
-      #expect(Files.size(last) == lastRecordStart)
+      #expect(Files.written(last).count == lastRecordStart)
       // The repaired log takes new writes where the torn record was.
       Log.persist(storage, [Log.request(2, entries: [entries.last!])])
       storage.close()
-      #expect(Files.read(last) == original)
+      #expect(Files.written(last) == original)
     }
   }
 
-  @Test("Zeros after the last record (a file extended but never written) are cut off")
+  @Test("Zeros after the last record (preallocated space, or a file extended but never written) end the log")
   func zeroTail() throws {
     let entries = try writeLog(count: 10)
     let last = Files.segments(in: path).last!
-    Files.write(last, Files.read(last) + [UInt8](repeating: 0, count: 5000))
-    #expect(try open().recover().entries == entries)
-    #expect(Files.size(last) == 32 + 10 * Self.recordSize)
+    #expect(Files.size(last) == 4096, "a new segment is preallocated to the segment size")
+    Files.write(last, Files.written(last) + [UInt8](repeating: 0, count: 5000))
+    let storage = try open()
+    #expect(try storage.recover().entries == entries)
+    #expect(Files.written(last).count == 32 + 10 * Self.recordSize)
+    // New writes go right after the last record.
+    let next = Log.entries([1], from: 11, payloadSize: Self.payloadSize)
+    Log.persist(storage, [Log.request(2, entries: next)])
+    storage.close()
+    #expect(Files.written(last).count == 32 + 11 * Self.recordSize)
+    #expect(try open().recover().entries == entries + next)
   }
 
   @Test("A segment deleted from the middle is an error naming where the log breaks")
@@ -107,7 +115,7 @@ struct RecoveryTests {
   func shortEarlierSegment() throws {
     _ = try writeLog(count: 200)
     let segment = Files.segments(in: path)[1]
-    Files.truncate(segment, to: Files.size(segment) - 10)
+    Files.truncate(segment, to: Files.written(segment).count - 10)
     #expect {
       try open()
     } throws: { error in

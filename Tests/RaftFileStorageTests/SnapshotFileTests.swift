@@ -90,7 +90,7 @@ struct RecoveryReportingTests {
     Log.persist(storage, [Log.request(1, entries: Log.entries([1, 1, 1], payloadSize: 30))])
     storage.close()
     let segment = Files.segments(in: path)[0]
-    Files.truncate(segment, to: Files.size(segment) - 7)
+    Files.truncate(segment, to: Files.written(segment).count - 7)
     let (logger, messages) = CapturingLogHandler.logger()
     let reopened = try FileStorage(directory: path, logger: logger)
     #expect(try reopened.recover().entries.count == 2)

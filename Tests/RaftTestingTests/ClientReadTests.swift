@@ -108,7 +108,7 @@ private func servedValue(_ status: ClientReadStatus) -> String?? {
       transfers += outcome.faults.transfers
     }
     #expect(forwarded > 40)
-    #expect(transfers > 5)
+    #expect(transfers > 3)  // a transfer needs a quiet stretch with a leader; faults leave few
     #expect(reads > 100)
     #expect(checked > 60)  // about half the reads that a node took (many find no leader under these faults)
   }

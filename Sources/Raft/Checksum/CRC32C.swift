@@ -1,9 +1,13 @@
+import CRC32CHardware
+
 /// CRC-32C (Castagnoli), the checksum of log records, snapshots and frames.
 ///
 /// Castagnoli rather than the zlib polynomial because it detects more error patterns in the
-/// record sizes a log writes, and because it is the one CPUs accelerate (SSE 4.2, ARMv8), so a
-/// later hardware path stays format-compatible. This portable version processes eight bytes
-/// per step with eight lookup tables ("slicing-by-8"), several times faster than bytewise.
+/// record sizes a log writes, and because it is the one CPUs accelerate. On a CPU with CRC
+/// instructions (x86-64 SSE 4.2, ARMv8 CRC) it uses them: checksumming was the largest user-space
+/// cost of a loaded node (about 6% of its CPU, for every record written and every frame sent and
+/// received). Elsewhere a portable version processes eight bytes per step with eight lookup
+/// tables ("slicing-by-8"). Both give the same checksum.
 public struct CRC32C: Sendable {
   /// The checksum of everything fed so far.
   public var value: UInt32 { ~state }
@@ -29,6 +33,19 @@ public struct CRC32C: Sendable {
 
   /// Feeds the bytes of `buffer`.
   public mutating func update(_ buffer: UnsafeRawBufferPointer) {
+    guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
+    if CRC32C.hardwareAvailable {
+      state = crc32c_hardware_update(state, base, buffer.count)
+    } else {
+      updatePortably(buffer)
+    }
+  }
+
+  /// Whether the CPU's CRC instructions are used.
+  public static let hardwareAvailable = crc32c_hardware_available() != 0
+
+  /// The table-driven version, for CPUs without CRC instructions (and to check the hardware one).
+  public mutating func updatePortably(_ buffer: UnsafeRawBufferPointer) {
     let tables = CRC32C.tables
     var crc = state
     var offset = 0

@@ -1,6 +1,8 @@
 /// The part of a node's state that must be durable before the node answers any message that
-/// depends on it (Raft paper, Figure 2: currentTerm, votedFor), plus the commit index so that a
-/// restarted node never serves a state older than one it acknowledged.
+/// depends on it (Raft paper, Figure 2: currentTerm, votedFor), plus the commit index, so that a
+/// restarted node can replay its log that far before it hears from a leader. The commit index
+/// may be made durable lazily (see ``Storage``): it is volatile in the paper, and reads stay
+/// linearizable without it because they go through ReadIndex.
 public struct HardState: Hashable, Sendable, CustomStringConvertible {
   public var term: Term
   public var votedFor: NodeID?

@@ -3,7 +3,10 @@ extension RaftEngine {
   /// new term) waits until every write issued before it is durable; a leader's AppendEntries
   /// and heartbeats and pre-vote requests do not, because the leader counts its own log only
   /// once durable and a pre-vote changes nothing (Raft thesis 10.2.1: the leader writes its
-  /// log in parallel with replication).
+  /// log in parallel with replication). Nor does the answer to forwarded proposals: it names
+  /// where each entry goes, a hint the follower checks against the entry it applies, and held
+  /// back it could reach the follower after the followers alone committed the entry, when the
+  /// follower had already applied it without knowing it was its own.
   mutating func send(_ body: MessageBody, to peer: NodeID, term messageTerm: Term? = nil) {
     let message = Message(from: id, to: peer, term: messageTerm ?? term, body: body)
     if sendsWithoutWaiting(body) {
@@ -17,6 +20,7 @@ extension RaftEngine {
     switch body {
     case .appendEntries, .heartbeat: role == .leader
     case .voteRequest(let request): request.isPreVote
+    case .forwardedProposalsResponse: true
     default: false
     }
   }

@@ -12,6 +12,13 @@
 /// - **Atomicity.** After a crash, the recovered state is the state after some prefix of the
 ///   requests, with each request's entries no newer than its hard state's commit index needs:
 ///   a request's entries are durable no later than its hard state.
+/// - **Commit index.** A storage may make a new commit index durable lazily: when a request's
+///   hard state differs from the previous one only in its commit index, the request may
+///   complete before that commit index is durable, and after a crash the recovered commit index
+///   may be older than the last one persisted (never newer, and never past the recovered log).
+///   The commit index is volatile in Raft: a restarted node replays its log up to what it
+///   recovered and learns the rest from the leader. Term and vote are always durable before the
+///   request completes. ``recover()`` after a graceful close returns the last commit index.
 /// - **Snapshots.** The node's snapshot is the latest one either finished through
 ///   ``beginSnapshot(_:)`` or installed by a ``SnapshotWrite/install(_:retainsLog:)`` write;
 ///   it replaces the previous one only once it is complete and durable, so a crash at any

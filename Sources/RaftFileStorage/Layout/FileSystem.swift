@@ -99,6 +99,39 @@ enum FileSystem {
     return names.sorted()
   }
 
+  /// Allocates the file's blocks up to `size` bytes (reading as zeros), growing its size to
+  /// `size` if smaller. Best effort: a file system that cannot allocate ahead returns false and
+  /// the file grows as it is written instead.
+  ///
+  /// Why: fdatasync after an append that grows a file must also commit the new size and
+  /// blocks through the file system's journal; after an overwrite of allocated space it flushes
+  /// only the data (on ext4 about 110 µs instead of 165 µs per fdatasync, with a shorter tail).
+  @discardableResult
+  static func preallocate(_ fd: FileDescriptor, size: Int64) -> Bool {
+    #if os(Linux)
+      return posix_fallocate(fd.rawValue, 0, off_t(size)) == 0
+    #else
+      return false
+    #endif
+  }
+
+  /// Whether every byte of `bytes` from `offset` on is zero (space allocated but never written).
+  /// Compares a page at a time with `memcmp`, so a 64 MiB segment checks fast in any build.
+  static func isZero(_ bytes: UnsafeRawBufferPointer, from offset: Int) -> Bool {
+    guard let base = bytes.baseAddress, offset < bytes.count else { return true }
+    return zeroPage.withUnsafeBytes { zeros in
+      var position = offset
+      while position < bytes.count {
+        let count = min(zeros.count, bytes.count - position)
+        if memcmp(base + position, zeros.baseAddress!, count) != 0 { return false }
+        position += count
+      }
+      return true
+    }
+  }
+
+  private static let zeroPage = [UInt8](repeating: 0, count: 65536)
+
   static func readAll(_ fd: FileDescriptor, path: String) throws -> [UInt8] {
     let size = Int(try self.size(fd, path: path))
     return try read(fd, at: 0, count: size, path: path)

@@ -25,6 +25,9 @@ struct LogRecoveryPlan {
 
 /// Reads every segment, checks it and decides what recovery keeps.
 ///
+/// Segments are preallocated, so zeros after a segment's last record are its unwritten space,
+/// not damage: the records end there.
+///
 /// A crash can damage only the end of the log: the records written after the last completed
 /// fsync, all in the last segment. So a bad or incomplete record there, with no valid record
 /// after it, is a torn write and is cut off. Anything else (a bad record with valid ones after
@@ -85,7 +88,13 @@ enum LogScanner {
       var offset = SegmentHeader.size
       try bytes.withUnsafeBytes { raw in
         while offset < raw.count {
-          switch RecordFormat.decode(raw, at: offset, maximumSize: maximumRecordSize) {
+          let decoded = RecordFormat.decode(raw, at: offset, maximumSize: maximumRecordSize)
+          if case .record = decoded {
+          } else if FileSystem.isZero(raw, from: offset) {
+            // Preallocated space never written: the segment's records end here.
+            break
+          }
+          switch decoded {
           case .record(let entry, let size):
             guard entry.index.rawValue == index else {
               throw FileStorageError.indexGap(
@@ -132,6 +141,8 @@ enum LogScanner {
     -> Bool
   {
     bytes.withUnsafeBytes { raw in
+      // Preallocated space is zeros: nothing to search.
+      if offset + 1 >= raw.count || FileSystem.isZero(raw, from: offset + 1) { return false }
       let limit = raw.count - RecordFormat.minimumRecordSize
       guard offset + 1 <= limit else { return false }
       let highestPlausibleIndex = expectedIndex + UInt64(raw.count / RecordFormat.minimumRecordSize) + 1

@@ -11,7 +11,8 @@ struct SegmentedLog {
     var firstIndex: UInt64
     /// The offset of each record, in index order.
     var offsets: [UInt32]
-    /// The segment's size: where the next record goes.
+    /// Where the valid records end and the next record goes (the file is preallocated beyond,
+    /// with zeros).
     var size: Int64
     var lastIndex: UInt64 { firstIndex + UInt64(offsets.count) - 1 }
   }
@@ -44,6 +45,9 @@ struct SegmentedLog {
       segments.append(
         Segment(file: file, firstIndex: scanned.firstIndex, offsets: scanned.offsets, size: scanned.validLength))
     }
+    // The segment that takes the next writes gets its space back if a repair cut it (the first
+    // sync after opening makes the allocation durable).
+    if let last = segments.last { FileSystem.preallocate(last.file.descriptor, size: Int64(segmentSize)) }
     if let last = segments.last, !last.offsets.isEmpty {
       lastIndex = last.lastIndex
     } else if let last = segments.last {
@@ -124,6 +128,7 @@ struct SegmentedLog {
     let file = SharedFile(descriptor: fd, path: path)
     try FileSystem.truncate(fd, to: 0, path: path)
     try FileSystem.write(fd, SegmentHeader.encode(firstIndex: firstIndex), at: 0, path: path)
+    FileSystem.preallocate(fd, size: Int64(segmentSize))
     segments.append(Segment(file: file, firstIndex: firstIndex, offsets: [], size: Int64(SegmentHeader.size)))
     effects.files.append(file)
     effects.directoryChanged = true
@@ -148,6 +153,7 @@ struct SegmentedLog {
       if keep < segments[last].offsets.count {
         let cut = Int64(segments[last].offsets[keep])
         try FileSystem.truncate(segments[last].file.descriptor, to: cut, path: segments[last].file.path)
+        FileSystem.preallocate(segments[last].file.descriptor, size: Int64(segmentSize))
         try FileSystem.dataSync(segments[last].file.descriptor, path: segments[last].file.path)
         segments[last].offsets.removeSubrange(keep...)
         segments[last].size = cut

@@ -13,6 +13,13 @@ import Synchronization
 /// The metadata (hard state) is written only after the log sync, so a request's entries are
 /// durable no later than its hard state, and a recovered commit index never points past the
 /// recovered log.
+///
+/// A hard state that differs from the stored one only in its commit index is not written at
+/// once: the commit index is volatile in Raft (a restarted node relearns it from the leader, and
+/// replays its log to it), and writing it cost a second fsync in every round, on the leader and
+/// on each follower before it acknowledged. It is kept in memory (``latestHardState``) and
+/// written with the next change of term or vote, and on ``stop()``. etcd does the same: its
+/// `MustSync` is false when only the commit index changed.
 final class SyncWorker: Sendable {
   struct Pending {
     var completion: @Sendable (Result<Void, any Error>) -> Void
@@ -35,6 +42,13 @@ final class SyncWorker: Sendable {
   private let logDirectory: String
   private let thread = Mutex<DedicatedThread?>(nil)
   private let rounds = Atomic<Int>(0)
+  /// The newest hard state completed, when it is newer than the stored one only in its commit
+  /// index.
+  private let deferred = Mutex<HardState?>(nil)
+
+  /// The newest hard state of a completed request: the stored one, or a newer commit index not
+  /// yet written.
+  var latestHardState: HardState { deferred.withLock { $0 } ?? metadata.current.hardState }
 
   /// Sync rounds completed so far (each one fsync of the log, however many requests it covered).
   var completedRounds: Int { rounds.load(ordering: .relaxed) }
@@ -57,7 +71,8 @@ final class SyncWorker: Sendable {
     queue.broadcast()
   }
 
-  /// Completes everything queued, then stops the thread and waits for it.
+  /// Completes everything queued, writes a deferred commit index, then stops the thread and
+  /// waits for it.
   func stop() {
     queue.withLock { $0.stopping = true }
     queue.broadcast()
@@ -81,7 +96,12 @@ final class SyncWorker: Sendable {
           return (queue.pending, Array(queue.dirtyFiles.values), queue.directoryChanged, queue.stopping, queue.failure)
         })
       let (batch, files, directoryChanged, stopping, earlierFailure) = taken
-      if batch.isEmpty && stopping { return }
+      if batch.isEmpty && stopping {
+        if earlierFailure == nil, let hardState = deferred.withLock({ $0 }) {
+          try? metadata.update { $0.hardState = hardState }
+        }
+        return
+      }
       var failure = earlierFailure
       if failure == nil {
         do {
@@ -90,7 +110,13 @@ final class SyncWorker: Sendable {
           // Requests after a failed write are failed too, so only the prefix before it counts.
           let written = batch.prefix { $0.error == nil }
           if let hardState = written.last(where: { $0.hardState != nil })?.hardState {
-            try metadata.update { $0.hardState = hardState }
+            let stored = metadata.current.hardState
+            if hardState.term == stored.term && hardState.votedFor == stored.votedFor {
+              deferred.withLock { $0 = hardState }
+            } else {
+              try metadata.update { $0.hardState = hardState }
+              deferred.withLock { $0 = nil }
+            }
           }
         } catch {
           failure = error

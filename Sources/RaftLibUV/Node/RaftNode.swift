@@ -289,16 +289,18 @@ public final class RaftNode: @unchecked Sendable {
   }
 
   /// Turns the leader's answers to forwarded proposals into waits for their entries. Runs before
-  /// the same Ready's entries are applied, so an entry committed in it still finds its waiter.
-  private func settleForwarded(_ outcomes: [ProposalOutcome]) {
+  /// the same Ready's entries are applied (`appliedBefore` is where applying stood before them),
+  /// so an entry committed in it still finds its waiter.
+  private func settleForwarded(_ outcomes: [ProposalOutcome], appliedBefore: LogIndex) {
     for outcome in outcomes {
       guard let completion = forwarded.removeValue(forKey: outcome.id) else { continue }
       switch outcome.result {
-      case .appended(let index, let term) where index > engine.appliedIndex:
+      case .appended(let index, let term) where index > appliedBefore:
         proposals.add(index: index, term: term, completion: completion)
       case .appended(_, let term):
-        // Applied before the answer came (the answer is late): the response is gone, and the
-        // caller learns only that it may have committed.
+        // Applied before the answer came: the response is gone, and the caller learns only that
+        // it may have committed. The leader answers before its entries leave, so over a transport
+        // that keeps each link's order this does not happen.
         completion(.failure(.leadershipLost(term: term)))
       case .failed(.forwardedOutcomeUnknown):
         completion(.failure(.leadershipLost(term: engine.term)))
@@ -389,7 +391,11 @@ public final class RaftNode: @unchecked Sendable {
       if let snapshot = ready.snapshotToRestore {
         guard restoreSnapshot(snapshot) else { return }
       }
-      if !ready.proposalOutcomes.isEmpty { settleForwarded(ready.proposalOutcomes) }
+      if !ready.proposalOutcomes.isEmpty {
+        // The engine counts this Ready's entries as applied already; they are not, yet.
+        let appliedBefore = ready.committedEntries.first.map { $0.index - 1 } ?? engine.appliedIndex
+        settleForwarded(ready.proposalOutcomes, appliedBefore: appliedBefore)
+      }
       if !ready.committedEntries.isEmpty { apply(ready.committedEntries) }
       if !ready.readsReady.isEmpty || !ready.failedReads.isEmpty { settleReads(ready) }
       if let request = ready.snapshotToTake { takeSnapshot(request) }

@@ -61,6 +61,22 @@ enum Files {
     fclose(file)
   }
 
+  /// The file's bytes up to its last nonzero byte: segments are preallocated with zeros, so this
+  /// is what was written (as long as the last record does not end in a zero byte).
+  static func written(_ path: String) -> [UInt8] {
+    let bytes = read(path)
+    let zeros = [UInt8](repeating: 0, count: 4096)
+    // Page by page from the end (a byte at a time over 64 MiB is slow in a debug build).
+    var end = bytes.count
+    bytes.withUnsafeBytes { raw in
+      while end >= zeros.count, memcmp(raw.baseAddress! + end - zeros.count, zeros, zeros.count) == 0 {
+        end -= zeros.count
+      }
+    }
+    while end > 0 && bytes[end - 1] == 0 { end -= 1 }
+    return Array(bytes[..<end])
+  }
+
   static func size(_ path: String) -> Int {
     var info = stat()
     return stat(path, &info) == 0 ? Int(info.st_size) : -1

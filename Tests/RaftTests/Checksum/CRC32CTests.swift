@@ -27,6 +27,23 @@ struct CRC32CTests {
     }
   }
 
+  @Test("The hardware and the portable versions agree, at every length and alignment", arguments: [1, 2, 3])
+  func hardwareMatchesPortable(seed: UInt64) {
+    var generator = SeededGenerator(seed: seed)
+    let bytes = (0..<300).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    for start in 0..<9 {
+      for end in stride(from: start, through: bytes.count, by: 7) {
+        bytes[start..<end].withUnsafeBytes { buffer in
+          var portable = CRC32C()
+          portable.updatePortably(buffer)
+          var chosen = CRC32C()
+          chosen.update(buffer)
+          #expect(chosen.value == portable.value, "bytes \(start)..<\(end), seed \(seed)")
+        }
+      }
+    }
+  }
+
   @Test func aFlippedBitChangesTheChecksum() {
     let bytes = Array("the quick brown fox jumps over the lazy dog".utf8)
     let original = CRC32C.checksum(bytes)

@@ -50,6 +50,22 @@ struct ForwardingTests {
     #expect(output.appends(to: 3).flatMap(\.entries).map(\.payload) == [Array("a".utf8), Array("b".utf8)])
   }
 
+  @Test("The leader answers forwarded proposals before its own write of them is durable")
+  func leaderAnswersBeforeDurable() throws {
+    var leader = try EngineSetup(term: 1).leader(replicating: [2, 3])
+    _ = leader.flush()
+    let batch = ForwardedProposals(proposals: [ForwardedProposal(id: 1, command: Array("a".utf8))])
+    leader.step(Message(from: 2, to: 1, term: 2, body: .forwardedProposals(batch)))
+    // One Ready, its write not acknowledged: the followers may commit the entry without the
+    // leader, so the answer must not wait behind the write.
+    let ready = leader.ready()
+    #expect(ready.persistence?.entries.map(\.payload) == [Array("a".utf8)])
+    #expect(ready.messages.filter { $0.to == 2 }.compactMap(\.forwardedProposalsResponse).count == 1)
+    let answerPosition = ready.messages.firstIndex { $0.forwardedProposalsResponse != nil }
+    let appendPosition = ready.messages.firstIndex { $0.to == 2 && $0.appendEntries != nil }
+    #expect(answerPosition != nil && appendPosition != nil && answerPosition! < appendPosition!)
+  }
+
   @Test("The leader's answer reaches the proposer as an outcome, once")
   func outcomeReachesProposer() throws {
     var engine = try follower()
