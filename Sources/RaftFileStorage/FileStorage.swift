@@ -25,7 +25,7 @@ import Synchronization
 /// Term and vote are durable before a request completes. A new commit index alone is not
 /// written at once (it would cost a second fsync per round): it is written with the next term or
 /// vote change and by ``close()``, so after a crash the recovered commit index may be older than
-/// the last one persisted, as the ``Storage`` contract allows.
+/// the last one persisted, as the `Storage` contract allows.
 ///
 /// ## Snapshots
 /// ``beginSnapshot(_:)`` streams a state machine's snapshot into a temporary file that its
