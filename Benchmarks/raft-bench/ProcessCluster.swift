@@ -29,15 +29,7 @@ final class ProcessCluster {
       output = child.output
     }
 
-    func send(_ line: String) throws {
-      let bytes = Array((line + "\n").utf8)
-      var offset = 0
-      while offset < bytes.count {
-        let written = bytes.withUnsafeBytes { write(input, $0.baseAddress! + offset, bytes.count - offset) }
-        guard written > 0 else { throw Failure(description: "node process \(pid) stopped reading") }
-        offset += written
-      }
-    }
+    func send(_ line: String) throws { try send(Array((line + "\n").utf8)) }
 
     /// The next line, blocking.
     func readLine() throws -> String {
@@ -72,11 +64,8 @@ final class ProcessCluster {
 
     /// Writes frames of the binary protocol.
     func send(_ bytes: [UInt8]) throws {
-      var offset = 0
-      while offset < bytes.count {
-        let written = bytes.withUnsafeBytes { write(input, $0.baseAddress! + offset, bytes.count - offset) }
-        guard written > 0 else { throw Failure(description: "node process \(pid) stopped reading") }
-        offset += written
+      guard TestNodeChild.writeAll(bytes, to: input) else {
+        throw Failure(description: "node process \(pid) stopped reading")
       }
     }
 

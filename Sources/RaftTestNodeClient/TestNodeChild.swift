@@ -53,6 +53,20 @@ public struct TestNodeChild: Sendable {
     output = fromChild[0]
   }
 
+  /// Writes all of `bytes` to `descriptor` (blocking), retrying short writes and EINTR.
+  /// - Returns: false if the reader is gone or the write failed.
+  @discardableResult
+  public static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
+      if written < 0 && errno == EINTR { continue }
+      guard written > 0 else { return false }
+      offset += written
+    }
+    return true
+  }
+
   /// The path of `name` in the directory of the running executable (where SwiftPM builds
   /// every product of a package, test bundles included).
   public static func siblingExecutable(named name: String) -> String {

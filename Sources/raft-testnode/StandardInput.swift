@@ -1,3 +1,5 @@
+import RaftTestNodeClient
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -53,13 +55,4 @@ final class StandardInput {
 /// Writes all of `bytes` to standard output, retrying short writes and EINTR.
 /// - Returns: false if the reader is gone.
 @discardableResult
-func writeToStandardOutput(_ bytes: [UInt8]) -> Bool {
-  var offset = 0
-  while offset < bytes.count {
-    let written = bytes.withUnsafeBytes { write(1, $0.baseAddress! + offset, bytes.count - offset) }
-    if written < 0 && errno == EINTR { continue }
-    guard written > 0 else { return false }
-    offset += written
-  }
-  return true
-}
+func writeToStandardOutput(_ bytes: [UInt8]) -> Bool { TestNodeChild.writeAll(bytes, to: 1) }

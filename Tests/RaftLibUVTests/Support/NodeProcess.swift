@@ -37,9 +37,7 @@ final class NodeProcess: Sendable {
 
   /// Sends `command` and returns the one line it answers with.
   func request(_ command: String, timeout: Duration = .seconds(20)) async throws -> String {
-    let bytes = Array((command + "\n").utf8)
-    let written = bytes.withUnsafeBytes { write(input, $0.baseAddress!, $0.count) }
-    guard written == bytes.count else { throw Failure(description: "write to node \(pid) failed") }
+    try send(Array((command + "\n").utf8))
     return try await readLine(timeout: timeout)
   }
 
@@ -69,12 +67,7 @@ final class NodeProcess: Sendable {
 
   /// Writes raw bytes (frames of the binary protocol) to the process's stdin.
   func send(_ bytes: [UInt8]) throws {
-    var offset = 0
-    while offset < bytes.count {
-      let written = bytes.withUnsafeBytes { write(input, $0.baseAddress! + offset, bytes.count - offset) }
-      guard written > 0 else { throw Failure(description: "write to node \(pid) failed") }
-      offset += written
-    }
+    guard TestNodeChild.writeAll(bytes, to: input) else { throw Failure(description: "write to node \(pid) failed") }
   }
 
   /// Closes the process's stdin: the node sees the end of its input.
