@@ -23,6 +23,8 @@ struct ClusterLayout: Sendable {
   var dataDirectory: String?
   var transport: ServerOptions.TransportKind
   var backtracking: any LogBacktracking
+  /// Applied entries between snapshots, and how many entries stay behind one; nil: no snapshots.
+  var snapshots: (every: Int, keep: Int)?
 
   /// The embedded cluster: three nodes on loopback, clients from 127.0.0.1:6379 up.
   static let embeddedClientBase = SocketAddress(host: "127.0.0.1", port: 6379)
@@ -34,6 +36,10 @@ struct ClusterLayout: Sendable {
       case .decrement: DecrementBacktracking()
       case .conflictHint: ConflictHintBacktracking()
       }
+    guard options.snapshotEvery >= 0 else {
+      throw ServerSetupError("--snapshot-every \(options.snapshotEvery): give a number of entries, or 0 for never")
+    }
+    snapshots = options.snapshotEvery == 0 ? nil : (options.snapshotEvery, min(256, options.snapshotEvery / 4))
     dataDirectory = options.dataDirectory
     storage = options.storage ?? (options.dataDirectory == nil ? .memory : .file)
     if storage == .file && dataDirectory == nil {

@@ -77,10 +77,9 @@ public enum ExampleServerMain {
     for local in layout.local {
       let storage = try makeStorage(layout, node: local.id, service: service.name)
       let directory = ClientDirectory()
-      let snapshots = snapshotSchedule()
       let configuration = try NodeConfiguration(
-        id: local.id, members: memberIDs, backtracking: layout.backtracking, snapshotThreshold: snapshots.every,
-        snapshotTrailingEntries: snapshots.keep)
+        id: local.id, members: memberIDs, backtracking: layout.backtracking, snapshotThreshold: layout.snapshots?.every,
+        snapshotTrailingEntries: layout.snapshots?.keep ?? 0)
       let node = try RaftNode(
         configuration: configuration, storage: storage, transport: transports[local.id]!,
         stateMachine: ServerStateMachine(inner: service.makeStateMachine(), directory: directory),
@@ -97,17 +96,6 @@ public enum ExampleServerMain {
     }
     for server in servers { try await server.start() }
     return servers
-  }
-
-  /// A snapshot every 4096 applied entries, keeping 256 behind it for slow followers; the
-  /// environment variable `RAFT_EXAMPLES_SNAPSHOT_EVERY=N` snapshots every N entries instead
-  /// (keeping N/4), so tests can exercise snapshots with a few writes.
-  static func snapshotSchedule() -> (every: Int, keep: Int) {
-    if let text = ProcessInfo.processInfo.environment["RAFT_EXAMPLES_SNAPSHOT_EVERY"], let every = Int(text), every > 0
-    {
-      return (every, every / 4)
-    }
-    return (4096, 256)
   }
 
   /// The storage for one node; the seam where file storage plugs in.

@@ -53,6 +53,14 @@ public struct ServerOptions: ParsableArguments, Sendable {
   @Option(help: "decrement or conflict-hint (the default).")
   public var backtracking: BacktrackingKind = .conflictHint
 
+  /// Applied entries between snapshots; 0 never snapshots.
+  @Option(
+    name: .customLong("snapshot-every"),
+    help: ArgumentHelp(
+      "Take a snapshot every N applied entries and compact the log behind it, keeping up to 256 entries (N/4 when smaller) for slow followers; 0: never.",
+      valueName: "n"))
+  public var snapshotEvery: Int = 4096
+
   /// The defaults: no flags, the embedded cluster.
   public init() {}
 }

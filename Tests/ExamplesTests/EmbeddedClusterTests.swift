@@ -49,6 +49,7 @@ struct EmbeddedClusterTests {
     ),
     (["--id", "1", "--client", "127.0.0.1:2"], "--listen"),
     (["--id", "1", "--listen", "example.com:1", "--client", "127.0.0.1:2"], "not an IP address"),
+    (["--snapshot-every=-5"], "--snapshot-every -5"),
   ])
   func invalidFlagsFailFastWithOneLine(arguments: [String], expected: String) throws {
     let executable = try #require(ServerProcess.executable("raft-kv"))

@@ -14,7 +14,7 @@ struct KeyValueEndToEndTests {
     // File storage, and snapshots every 20 entries: the restarted node recovers its files,
     // restores its latest snapshot and catches up.
     let cluster = try ProcessCluster(
-      executable: executable, name: "raft-kv", environment: ["RAFT_EXAMPLES_SNAPSHOT_EVERY": "20"], fileStorage: true)
+      executable: executable, name: "raft-kv", extraArguments: ["--snapshot-every", "20"], fileStorage: true)
     let leader = try cluster.waitForLeader()
     let follower = [1, 2, 3].first { $0 != leader }!
     var acknowledged: [String: String] = [:]
