@@ -18,9 +18,7 @@ final class ProcessCluster {
     let pid: pid_t
     private(set) var input: Int32
     let output: Int32
-    private var buffer: [UInt8] = []
-    /// Where the unread part of `buffer` starts (lines are consumed without shifting the rest).
-    private var readOffset = 0
+    private var lines = LineReader()
 
     init(path: String, arguments: [String]) throws {
       let child = try TestNodeChild(path: path, arguments: arguments)
@@ -33,18 +31,11 @@ final class ProcessCluster {
 
     /// The next line, blocking.
     func readLine() throws -> String {
-      var chunk = [UInt8](repeating: 0, count: 65536)
-      while true {
-        if let newline = buffer[readOffset...].firstIndex(of: UInt8(ascii: "\n")) {
-          defer { readOffset = newline + 1 }
-          return String(decoding: buffer[readOffset..<newline], as: UTF8.self)
-        }
-        buffer.removeSubrange(..<readOffset)
-        readOffset = 0
-        let count = chunk.withUnsafeMutableBytes { Glibc.read(output, $0.baseAddress!, $0.count) }
-        guard count > 0 else { throw Failure(description: "node process \(pid) exited") }
-        buffer += chunk.prefix(count)
+      let output = output
+      guard let line = lines.readLine(using: { Glibc.read(output, $0.baseAddress!, $0.count) }) else {
+        throw Failure(description: "node process \(pid) exited")
       }
+      return line
     }
 
     func request(_ line: String) throws -> String {
@@ -71,11 +62,8 @@ final class ProcessCluster {
 
     /// Blocks until bytes arrive and hands them to `decoder` (with any read past the last line).
     func read(into decoder: inout TestNodeFrameDecoder) throws {
-      if readOffset < buffer.count {
-        decoder.append(buffer[readOffset...])
-        buffer.removeAll()
-        readOffset = 0
-      }
+      let rest = lines.takeRemaining()
+      if !rest.isEmpty { decoder.append(rest) }
       let count = decoder.append(capacity: 65536) { Glibc.read(output, $0.baseAddress!, $0.count) }
       guard count > 0 else { throw Failure(description: "node process \(pid) exited") }
     }

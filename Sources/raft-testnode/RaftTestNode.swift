@@ -144,10 +144,7 @@ func reply(_ line: String) {
   writeToStandardOutput(Array((line + "\n").utf8))
 }
 
-func writeToStandardError(_ text: String) {
-  let bytes = Array(text.utf8)
-  _ = bytes.withUnsafeBytes { write(2, $0.baseAddress!, $0.count) }
-}
+func writeToStandardError(_ text: String) { TestNodeChild.writeAll(Array(text.utf8), to: 2) }
 
 /// Answers each command with "index:command", and records it when asked to.
 struct EchoStateMachine: StateMachine {

@@ -8,38 +8,18 @@ import RaftTestNodeClient
 /// the last line handed over when the client switches to frames, so no byte is lost there
 /// (stdio's `readLine` would keep it in its own buffer).
 final class StandardInput {
-  private var buffer: [UInt8] = []
-  private var start = 0
-  private var chunk = [UInt8](repeating: 0, count: 65536)
+  private var lines = LineReader()
 
   /// The next line without its newline, or nil at the end of input.
   func readLine() -> String? {
-    while true {
-      if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
-        defer { start = newline + 1 }
-        return String(decoding: buffer[start..<newline], as: UTF8.self)
-      }
-      buffer.removeSubrange(..<start)
-      start = 0
-      let count = chunk.withUnsafeMutableBytes { Self.read(into: $0) }
-      guard count > 0 else {
-        // A last line without a newline still counts.
-        guard !buffer.isEmpty else { return nil }
-        defer { buffer.removeAll() }
-        return String(decoding: buffer, as: UTF8.self)
-      }
-      buffer += chunk.prefix(count)
-    }
+    if let line = lines.readLine(using: Self.read) { return line }
+    // A last line without a newline still counts.
+    let rest = lines.takeRemaining()
+    return rest.isEmpty ? nil : String(decoding: rest, as: UTF8.self)
   }
 
   /// Hands over the bytes read but not consumed as lines.
-  func takeBuffered() -> [UInt8] {
-    defer {
-      buffer.removeAll()
-      start = 0
-    }
-    return Array(buffer[start...])
-  }
+  func takeBuffered() -> [UInt8] { lines.takeRemaining() }
 
   /// Reads up to `buffer.count` bytes from standard input, retrying on EINTR. - Returns: the
   /// count read; 0 at the end of input or on an error.

@@ -89,11 +89,8 @@ enum LogScanner {
       try bytes.withUnsafeBytes { raw in
         while offset < raw.count {
           let decoded = RecordFormat.decode(raw, at: offset, maximumSize: maximumRecordSize)
-          if case .record = decoded {
-          } else if FileSystem.isZero(raw, from: offset) {
-            // Preallocated space never written: the segment's records end here.
-            break
-          }
+          // Preallocated space never written: the segment's records end here.
+          if !decoded.isRecord && FileSystem.isZero(raw, from: offset) { break }
           switch decoded {
           case .record(let entry, let size):
             guard entry.index.rawValue == index else {
@@ -142,7 +139,7 @@ enum LogScanner {
   {
     bytes.withUnsafeBytes { raw in
       // Preallocated space is zeros: nothing to search.
-      if offset + 1 >= raw.count || FileSystem.isZero(raw, from: offset + 1) { return false }
+      if FileSystem.isZero(raw, from: offset + 1) { return false }
       let limit = raw.count - RecordFormat.minimumRecordSize
       guard offset + 1 <= limit else { return false }
       let highestPlausibleIndex = expectedIndex + UInt64(raw.count / RecordFormat.minimumRecordSize) + 1

@@ -50,6 +50,11 @@ enum RecordFormat {
     case incomplete
     /// The bytes are not a valid record.
     case invalid(reason: String)
+
+    var isRecord: Bool {
+      if case .record = self { return true }
+      return false
+    }
   }
 
   /// Decodes the record at `offset` of `bytes`, checking its framing and checksum.
